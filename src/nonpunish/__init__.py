@@ -1,0 +1,91 @@
+"""nonpunish: non-punishment provisions for victims of trafficking, as rules you can run.
+
+Decision support, not legal advice.
+
+>>> import nonpunish
+>>> outcome = nonpunish.evaluate(case, "uk-ew/modern-slavery-act-2015/s45")  # doctest: +SKIP
+"""
+
+from ._api import (
+    RulesetInfo,
+    __version__,
+    case_json_schema,
+    evaluate,
+    json_schemas,
+    list_rulesets,
+    load_ruleset,
+    parse_case,
+    read_case,
+    ruleset_json_schema,
+)
+from ._case import (
+    AgeRange,
+    Case,
+    CompetentAuthorityDecision,
+    Count,
+    DateRange,
+    Evidence,
+    EvidenceLevel,
+    Offence,
+    Person,
+)
+from ._errors import (
+    CaseError,
+    EngineUnavailableError,
+    ErrorDetail,
+    FileFormatError,
+    InputError,
+    NonpunishError,
+    RulesetError,
+    UnknownRulesetError,
+)
+from ._outcome import (
+    Caveat,
+    CountOutcome,
+    ElementOutcome,
+    ExclusionCheck,
+    Outcome,
+    Question,
+    outcome_json_schema,
+)
+from ._render import render
+from ._ruleset import Ruleset
+
+__all__ = [
+    "AgeRange",
+    "Case",
+    "CaseError",
+    "Caveat",
+    "CompetentAuthorityDecision",
+    "Count",
+    "CountOutcome",
+    "DateRange",
+    "ElementOutcome",
+    "EngineUnavailableError",
+    "ErrorDetail",
+    "Evidence",
+    "EvidenceLevel",
+    "ExclusionCheck",
+    "FileFormatError",
+    "InputError",
+    "NonpunishError",
+    "Offence",
+    "Outcome",
+    "Person",
+    "Question",
+    "Ruleset",
+    "RulesetError",
+    "RulesetInfo",
+    "UnknownRulesetError",
+    "__version__",
+    "case_json_schema",
+    "evaluate",
+    "json_schemas",
+    "list_rulesets",
+    "load_ruleset",
+    "outcome_json_schema",
+    "parse_case",
+    "read_case",
+    "render",
+    "ruleset_json_schema",
+]

@@ -1,0 +1,875 @@
+"""From a validated case to a reasoned outcome under one ruleset.
+
+For each count:
+
+1. *Plan*: the date the provision looks at (the act, or the decision) and the person's age
+   may be known only as ranges. The range is cut at every date on which the ruleset changes
+   (commencement, a new version, a list entry's insertion) and every age threshold a limb
+   uses, giving one or more *scenarios*, each on one side of every boundary.
+2. *Prepare*: for each scenario, every leaf of the condition tree gets a three-valued value,
+   in Python, once: findings through the ruleset's burden model, choice and set tests, ages,
+   and whether the offence is on the exclusion list.
+3. *Evaluate*: an engine computes every node of the tree from those leaves.
+4. *Explain*: the result, the limb, the elements with the facts they read, the exclusion
+   check, caveats, and the questions whose answers could still change the result.
+5. *Merge*: scenarios that agree give that result; scenarios that disagree give
+   ``undetermined`` with the date or age question first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._case import Case, Count, Evidence, EvidenceLevel
+from ._dates import EARLIEST, age_on, birthday_of_age, fmt, leap_day_matters
+from ._engine import REFERENCE, Engine, Tri, evaluate_nodes
+from ._offences import (
+    Catalogue,
+    ExclusionList,
+    catalogues,
+    find_offence,
+    match_by_statute,
+    normalise_statute,
+    section_tokens,
+)
+from ._outcome import (
+    Caveat,
+    Citation,
+    CountOutcome,
+    ElementOutcome,
+    ExclusionCheck,
+    ExclusionMatch,
+    FactUse,
+    OffenceRef,
+    Outcome,
+    Provenance,
+    Question,
+    Result,
+    RulesetRef,
+    Scenario,
+)
+from ._ruleset import CompiledNode, CompiledVersion, LeafKey, Limb, Ruleset
+from ._text import Text
+from ._vocabulary import vocabulary
+
+_UNCATALOGUED = Text(
+    en="The offence is not in the offence catalogue. It was checked against the exclusion "
+       "list by its statute and section as given; check the list's wording yourself.",
+    nl="Het strafbare feit staat niet in de catalogus. Het is aan de uitsluitingslijst "
+       "getoetst op de wet en het artikel zoals opgegeven; controleer de tekst van de lijst zelf.",
+)
+_LEAP_DAY = Text(
+    en="The person was born on 29 February. The engine takes the birthday in a common year to "
+       "be 1 March (as the Age of Legal Capacity (Scotland) Act 1991 s.6(2) provides); no "
+       "statutory rule for this jurisdiction was verified, and the limb turns on it here.",
+    nl="De persoon is geboren op 29 februari. De verjaardag in een niet-schrikkeljaar wordt op "
+       "1 maart gesteld (zoals de Age of Legal Capacity (Scotland) Act 1991 s.6(2) bepaalt); "
+       "een wettelijke regel voor dit rechtsgebied is niet geverifieerd, en de toets hangt er "
+       "hier van af.",
+)
+
+
+def _text(en: str, nl: str) -> Text:
+    return Text(en=en, nl=nl)
+
+
+# --- facts -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """A fact as the case gave it, and the finding the burden model made of it."""
+
+    raw: Any
+    finding: Any  # bool | None for findings; str | list | None for choice and set facts
+    basis: str
+
+
+def _findings(ruleset: Ruleset, case: Case, count: Count) -> dict[str, Given]:
+    vocab = vocabulary().facts
+    burden = ruleset.spec.burden
+    merged: dict[str, Any] = {**case.facts, **count.facts}
+    merged["conduct"] = count.conduct
+    merged["participation"] = count.participation
+    out: dict[str, Given] = {}
+    for name, raw in merged.items():
+        spec = vocab[name]
+        value = None if raw == "unknown" else raw
+        if isinstance(value, Evidence):
+            if value.evidence == EvidenceLevel.NOT_ASSESSED and not value.disproved:
+                finding: Any = None
+            elif value.disproved and burden.disproof_defeats:
+                finding = False
+            else:
+                finding = value.evidence.rank >= burden.finding_true_from.rank
+            out[name] = Given(value, finding, "evidence")
+        elif value is None:
+            out[name] = Given(None, None, "not_given")
+        else:
+            out[name] = Given(value, value, "finding" if spec.type == "finding" else "finding")
+    return out
+
+
+# --- offences and exclusion ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResolvedOffence:
+    ref: OffenceRef
+    catalogue_key: str | None  # key in the ruleset's catalogue, if matched
+
+
+def _resolve_offence(ruleset: Ruleset, count: Count) -> ResolvedOffence:
+    off = count.offence
+    cat: Catalogue | None = catalogues().get(ruleset.spec.catalogue or "")
+    if off.id is not None:
+        found = find_offence(off.id)
+        assert found is not None  # checked when the case was validated
+        fcat, key, entry = found
+        ref = OffenceRef(id=off.id, statute=entry.statute, section=entry.section,
+                         title=entry.title, category=entry.category, catalogued=True)
+        if cat is not None and fcat.jurisdiction == cat.jurisdiction:
+            return ResolvedOffence(ref, key)
+        statute, section = entry.statute, entry.section
+    else:
+        assert off.statute is not None and off.section is not None
+        statute, section = off.statute, off.section
+    key_match = match_by_statute(cat, statute, section) if cat is not None else None
+    if key_match is not None and cat is not None:
+        entry = cat.offences[key_match]
+        ref = OffenceRef(id=cat.full_id(key_match), statute=entry.statute, section=entry.section,
+                         title=entry.title, category=entry.category, catalogued=True)
+        if off.id is None and section_tokens(section) == section_tokens(entry.section):
+            return ResolvedOffence(ref, key_match)
+    ref = OffenceRef(id=off.id, statute=statute, section=section,
+                     title=off.title if off.id is None else ref.title,
+                     category=None if off.id is None else ref.category, catalogued=False)
+    return ResolvedOffence(ref, None)
+
+
+_ALL_MODES = ("principal", "attempt", "conspiracy", "aiding_abetting", "encouraging_assisting")
+
+
+def _kleene_or(values: Sequence[Tri]) -> Tri:
+    if any(v is True for v in values):
+        return True
+    if all(v is False for v in values):
+        return False
+    return None
+
+
+def _check_exclusion(xl: ExclusionList, ruleset: Ruleset, offence: ResolvedOffence,
+                     participation: str | None, findings: Mapping[str, Given],
+                     day: dt.date, citation: str) -> ExclusionCheck:
+    cat = catalogues()[xl.catalogue]
+    modes: dict[str, str | None] = {"principal": None}
+    for anc in xl.ancillary:
+        for mode in anc.participation:
+            modes[mode] = anc.paragraph
+    # Whether this form of participation is reached: principal always; others by paragraph.
+    if participation is None:
+        reach: Tri = True if all(m in modes for m in _ALL_MODES) else None
+        via = None
+    else:
+        reach = participation in modes
+        via = modes.get(participation)
+    matches: list[ExclusionMatch] = []
+    for entry in xl.entries:
+        if entry.valid_from and day < entry.valid_from:
+            continue
+        if entry.valid_to and day > entry.valid_to:
+            continue
+        if offence.catalogue_key is not None:
+            hit = entry.offence == offence.catalogue_key
+        else:
+            target = cat.offences[entry.offence]
+            have = section_tokens(target.section)
+            hit = (normalise_statute(target.statute) == normalise_statute(offence.ref.statute)
+                   and section_tokens(offence.ref.section)[: len(have)] == have)
+        if not hit:
+            continue
+        cond: Tri = True
+        if entry.only_if is not None:
+            given = findings.get(entry.only_if.fact)
+            cond = None if given is None else given.finding
+        applies: Tri = _kleene_and([cond, reach])
+        matches.append(ExclusionMatch(
+            paragraph=entry.paragraph, offence=cat.full_id(entry.offence),
+            title=cat.offences[entry.offence].title, wording=entry.wording,
+            condition_fact=entry.only_if.fact if entry.only_if else None,
+            condition=cond if entry.only_if else None, via=via, applies=applies))
+    excluded = _kleene_or([m.applies for m in matches]) if matches else False
+    return ExclusionCheck(
+        list_id=xl.id, title=xl.title,
+        citation=Citation(instrument=xl.instrument, provision=f"{xl.provision} ({citation})",
+                          url=xl.url),
+        closed=xl.closed, excluded=excluded, matches=matches,
+        matched_by="catalogue" if offence.catalogue_key is not None else "statute_and_section")
+
+
+def _kleene_and(values: Sequence[Tri]) -> Tri:
+    if any(v is False for v in values):
+        return False
+    if all(v is True for v in values):
+        return True
+    return None
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    """One scenario: a stretch of the relevant date and of the age, each on one side of
+    every boundary that matters."""
+
+    date_lo: dt.date
+    date_hi: dt.date
+    age_lo: int
+    age_hi: int
+    version: CompiledVersion | None
+    date_split: bool
+    age_split: bool
+    leap_day: bool = False
+    label_parts: list[Text] = field(default_factory=list)
+
+
+def _bounds(value: Any, default_lo: dt.date, default_hi: dt.date) -> tuple[dt.date, dt.date]:
+    if value is None:
+        return default_lo, default_hi
+    if isinstance(value, dt.date):
+        return value, value
+    return value.earliest or default_lo, value.latest or default_hi
+
+
+def _age_range(case: Case, count: Count, act_lo: dt.date, act_hi: dt.date,
+               as_of: dt.date) -> tuple[int, int, dt.date | None]:
+    age = count.age_at_act if count.age_at_act is not None else case.person.age_at_act
+    if age is not None:
+        return (age, age, None) if isinstance(age, int) else (age.min, age.max, None)
+    dob = case.person.date_of_birth
+    if dob is None:
+        return 0, 120, None
+    dob_lo, dob_hi = _bounds(dob, EARLIEST, as_of)
+    lo = max(0, age_on(dob_hi, max(act_lo, dob_hi)))
+    hi = max(0, age_on(dob_lo, act_hi))
+    exact = dob_lo if dob_lo == dob_hi else None
+    return lo, hi, exact
+
+
+def _date_label(lo: dt.date, hi: dt.date, open_lo: bool, open_hi: bool) -> Text:
+    if lo == hi:
+        return _text(f"act on {fmt(lo)}", f"feit op {fmt(lo)}")
+    if open_lo:
+        return _text(f"act on or before {fmt(hi)}", f"feit op of vóór {fmt(hi)}")
+    if open_hi:
+        return _text(f"act on or after {fmt(lo)}", f"feit op of na {fmt(lo)}")
+    return _text(f"act between {fmt(lo)} and {fmt(hi)}", f"feit tussen {fmt(lo)} en {fmt(hi)}")
+
+
+def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date) -> list[Plan]:
+    spec = ruleset.spec
+    act_lo, act_hi = _bounds(count.act_date, EARLIEST, as_of)
+    act_hi = min(act_hi, as_of)
+    if spec.temporal.relevant_date == "decision":
+        rel_lo, rel_hi = _bounds(count.decision_date, act_lo, as_of)
+    else:
+        rel_lo, rel_hi = act_lo, act_hi
+    cuts = sorted(b for b in ruleset.boundaries() if rel_lo < b <= rel_hi)
+    pieces: list[tuple[dt.date, dt.date]] = []
+    start = rel_lo
+    for b in cuts:
+        pieces.append((start, b - dt.timedelta(days=1)))
+        start = b
+    pieces.append((start, rel_hi))
+    date_split = len(pieces) > 1
+    thresholds = sorted(ruleset.age_thresholds())
+    plans: list[Plan] = []
+    for i, (lo, hi) in enumerate(pieces):
+        version = ruleset.version_on(lo)
+        if spec.temporal.rule == "as_if_in_force" and version is None:
+            version = ruleset.compiled[0]
+        if spec.temporal.relevant_date == "act":
+            a_lo, a_hi = lo, hi
+        else:
+            a_lo, a_hi = act_lo, act_hi
+        age_lo, age_hi, exact_dob = _age_range(case, count, a_lo, a_hi, as_of)
+        # Cut the age range at every threshold a limb uses.
+        age_cuts = [t for t in thresholds if age_lo < t <= age_hi]
+        bands: list[tuple[int, int]] = []
+        s = age_lo
+        for t in age_cuts:
+            bands.append((s, t - 1))
+            s = t
+        bands.append((s, age_hi))
+        date_part = (_date_label(lo, hi, i == 0 and count.act_date is None or lo == EARLIEST,
+                                 hi == as_of and i == len(pieces) - 1)
+                     if date_split else None)
+        for band_lo, band_hi in bands:
+            leap = exact_dob is not None and any(
+                leap_day_matters(exact_dob, t, a_lo, a_hi) for t in thresholds)
+            parts = [date_part] if date_part else []
+            if len(bands) > 1:
+                parts.append(_age_label(band_lo, band_hi))
+            plans.append(Plan(lo, hi, band_lo, band_hi, version, date_split, len(bands) > 1,
+                              leap, parts))
+    return plans
+
+
+def _age_label(lo: int, hi: int) -> Text:
+    if lo == hi:
+        return _text(f"aged {lo}", f"{lo} jaar oud")
+    if hi >= 120:
+        return _text(f"aged {lo} or over", f"{lo} jaar of ouder")
+    if lo == 0:
+        return _text(f"aged under {hi + 1}", f"jonger dan {hi + 1}")
+    return _text(f"aged {lo} to {hi}", f"{lo} tot en met {hi} jaar oud")
+
+
+# --- leaves --------------------------------------------------------------------------------
+
+def _leaf_value(leaf: LeafKey, p: Plan, findings: Mapping[str, Given],
+                exclusion: ExclusionCheck | None) -> Tri:
+    kind = leaf[0]
+    if kind == "fact":
+        g = findings.get(leaf[1])
+        return None if g is None else g.finding  # type: ignore[no-any-return]
+    if kind == "is":
+        g = findings.get(leaf[1])
+        if g is None or g.finding is None:
+            return None
+        return bool(g.finding == leaf[2])
+    if kind == "includes_any":
+        g = findings.get(leaf[1])
+        if g is None or g.finding is None:
+            return None
+        return any(v in g.finding for v in leaf[2])
+    if kind == "age_at_least":
+        return True if p.age_lo >= leaf[1] else False if p.age_hi < leaf[1] else None
+    if kind == "age_under":
+        return True if p.age_hi < leaf[1] else False if p.age_lo >= leaf[1] else None
+    if kind == "excluded":
+        return None if exclusion is None else exclusion.excluded
+    raise AssertionError(leaf)
+
+
+def _leaf_fact(leaf: LeafKey) -> str | None:
+    if leaf[0] in ("fact", "is", "includes_any"):
+        return str(leaf[1])
+    if leaf[0] in ("age_at_least", "age_under"):
+        return "age_at_act"
+    return None
+
+
+# --- explanation ---------------------------------------------------------------------------
+
+def _citation(ruleset: Ruleset, node: CompiledNode) -> Citation:
+    src = node.source
+    return Citation(instrument=ruleset.spec.instrument, provision=src.citation or "",
+                    url=src.url or ruleset.spec.url)
+
+
+def _fact_use(name: str, findings: Mapping[str, Given], finding: Tri, role: str,
+              p: Plan) -> FactUse:
+    if name == "age_at_act":
+        given: Any = p.age_lo if p.age_lo == p.age_hi else {"min": p.age_lo, "max": p.age_hi}
+        return FactUse(fact=name, given=given, finding=finding, basis="derived", role=role)  # type: ignore[arg-type]
+    g = findings.get(name)
+    if g is None or g.basis == "not_given":
+        return FactUse(fact=name, given=None, finding=finding, basis="not_given", role=role)  # type: ignore[arg-type]
+    if isinstance(g.raw, Evidence):
+        return FactUse(fact=name, given=g.raw.evidence.value, finding=finding, basis="evidence",
+                       evidence=g.raw.evidence, disproved=g.raw.disproved, role=role)  # type: ignore[arg-type]
+    return FactUse(fact=name, given=g.raw, finding=finding, basis="finding", role=role)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    node: CompiledNode
+    parent: CompiledNode | None
+    limb: Limb | None
+    depth: int
+
+
+def _element_order(cv: CompiledVersion) -> list[_Occurrence]:
+    """Elements in reading order (depth first from the root). A shared definition is listed
+    under every element that uses it, with that occurrence's parent, limb and depth."""
+    out: list[_Occurrence] = []
+
+    def visit(idx: int, parent: CompiledNode | None, limb: Limb | None, depth: int) -> None:
+        node = cv.nodes[idx]
+        limb = node.limb or limb
+        if node.element:
+            out.append(_Occurrence(node, parent, limb, depth))
+            parent, depth = node, depth + 1
+        for child in node.children:
+            visit(child, parent, limb, depth)
+
+    visit(cv.root, None, None, 0)
+    return out
+
+
+def _direct_leaves(cv: CompiledVersion, idx: int) -> list[CompiledNode]:
+    """The element itself if it is a leaf, else the leaves under it that are not inside a
+    nested element."""
+    if cv.nodes[idx].op == "leaf":
+        return [cv.nodes[idx]]
+    found: list[CompiledNode] = []
+    stack = list(cv.nodes[idx].children)
+    while stack:
+        node = cv.nodes[stack.pop()]
+        if node.element:
+            continue
+        if node.op == "leaf":
+            found.append(node)
+        else:
+            stack.extend(node.children)
+    found.reverse()
+    return found
+
+
+def _applied_limb(cv: CompiledVersion, values: Sequence[Tri]) -> Limb | None:
+    """The limb whose age test holds (or the only limb)."""
+    if len(cv.limb_nodes) == 1:
+        return next(iter(cv.limb_nodes))
+    for limb, idx in cv.limb_nodes.items():
+        ages = [n for n in _direct_leaves_deep(cv, idx)
+                if n.leaf and n.leaf[0] in ("age_at_least", "age_under")]
+        if ages and all(values[n.index] is True for n in ages):
+            return limb
+    return None
+
+
+def _direct_leaves_deep(cv: CompiledVersion, idx: int) -> list[CompiledNode]:
+    out = []
+    stack = [idx]
+    seen = set()
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        node = cv.nodes[i]
+        if node.op == "leaf":
+            out.append(node)
+        stack.extend(node.children)
+    return out
+
+
+def _relevant_unknown_leaves(cv: CompiledVersion, values: Sequence[Tri]) -> list[int]:
+    """Unknown leaves reachable from the (unknown) root through unknown nodes only: the ones
+    whose value could still change the result."""
+    if values[cv.root] is not None:
+        return []
+    out: list[int] = []
+    seen: set[int] = set()
+    stack = [cv.root]
+    while stack:
+        i = stack.pop()
+        if i in seen or values[i] is not None:
+            continue
+        seen.add(i)
+        node = cv.nodes[i]
+        if node.op == "leaf":
+            out.append(i)
+        else:
+            stack.extend(reversed(node.children))
+    return out
+
+
+@dataclass
+class ScenarioResult:
+    plan: Plan
+    result: Result
+    limb: Limb | None
+    values: list[Tri]
+    elements: list[ElementOutcome]
+    exclusion: ExclusionCheck | None
+    questions: list[Question]
+    deciding: list[str]
+    reason: Text
+    caveats: list[Caveat]
+
+
+def _result_of(cv: CompiledVersion, values: Sequence[Tri],
+               exclusion: ExclusionCheck | None) -> Result:
+    root = values[cv.root]
+    if root is True:
+        return "protected"
+    if exclusion is not None and exclusion.excluded is True:
+        return "excluded_offence"
+    if root is False:
+        return "not_protected"
+    return "undetermined"
+
+
+def _questions(ruleset: Ruleset, cv: CompiledVersion, values: Sequence[Tri],
+               leaves: dict[LeafKey, Tri], exclusion: ExclusionCheck | None,
+               findings: Mapping[str, Given], element_of: Mapping[int, str],
+               count_id: str) -> list[Question]:
+    vocab = vocabulary().facts
+    relevant = _relevant_unknown_leaves(cv, values)
+    # Which facts feed each relevant leaf, and which element asks for it.
+    wanted: dict[str, list[str]] = {}
+    leaf_of_fact: dict[str, list[LeafKey]] = {}
+    for i in relevant:
+        leaf = cv.nodes[i].leaf
+        assert leaf is not None
+        if leaf[0] == "excluded":
+            names = _exclusion_facts(exclusion, findings)
+        else:
+            name = _leaf_fact(leaf)
+            names = [name] if name else []
+        for name in names:
+            wanted.setdefault(name, [])
+            leaf_of_fact.setdefault(name, []).append(leaf)
+            el = element_of.get(i)
+            if el and el not in wanted[name]:
+                wanted[name].append(el)
+    questions = []
+    for name, elements in wanted.items():
+        decisive = False
+        for forced in (True, False):
+            trial = dict(leaves)
+            for leaf in leaf_of_fact[name]:
+                trial[leaf] = forced
+            if evaluate_nodes(cv.nodes, trial)[cv.root] is not None:
+                decisive = True
+                break
+        spec = vocab[name]
+        questions.append(Question(fact=name, text=spec.question, help=spec.help,
+                                  decisive=decisive, elements=elements, counts=[count_id]))
+    questions.sort(key=lambda q: not q.decisive)
+    return questions
+
+
+def _exclusion_facts(exclusion: ExclusionCheck | None,
+                     findings: Mapping[str, Given]) -> list[str]:
+    if exclusion is None:
+        return []
+    names: list[str] = []
+    for m in exclusion.matches:
+        if m.applies is None:
+            if m.condition is None and m.condition_fact and m.condition_fact not in names:
+                names.append(m.condition_fact)
+            g = findings.get("participation")
+            if (g is None or g.finding is None) and "participation" not in names:
+                names.append("participation")
+    return names
+
+
+def _element_labels(elements: Sequence[ElementOutcome], ids: Sequence[str],
+                    lang: str) -> str:
+    by_id = {e.id: e for e in elements}
+    parts = []
+    for i in ids:
+        e = by_id[i]
+        parts.append(f"{e.label(lang)} ({e.citation.provision})")  # type: ignore[arg-type]
+    return "; ".join(parts)
+
+
+def _evaluate_scenario(ruleset: Ruleset, case: Case, count: Count, p: Plan,
+                       findings: Mapping[str, Given], offence: ResolvedOffence,
+                       engine: Engine) -> ScenarioResult:
+    spec = ruleset.spec
+    cv = p.version
+    if cv is None:
+        return ScenarioResult(
+            p, "not_in_force", None, [], [], None, [], [],
+            _text(f"Not in force for this act: {spec.provision} applies from "
+                  f"{fmt(ruleset.commencement)}.",
+                  f"Niet van toepassing op dit feit: {spec.provision} geldt vanaf "
+                  f"{fmt(ruleset.commencement)}."), [])
+    exclusion = None
+    if cv.exclusion_list is not None and cv.version.exclusions is not None:
+        participation = findings.get("participation")
+        exclusion = _check_exclusion(
+            cv.exclusion_list, ruleset, offence,
+            None if participation is None else participation.finding, findings, p.date_lo,
+            cv.version.exclusions.citation)
+    leaf_keys = set(cv.leaves)
+    for nodes in ruleset.caveat_conditions.values():
+        leaf_keys.update(n.leaf for n in nodes if n.leaf is not None)
+    leaves = {k: _leaf_value(k, p, findings, exclusion) for k in leaf_keys}
+    values = engine.evaluate(cv, leaves)
+    result = _result_of(cv, values, exclusion)
+    limb = _applied_limb(cv, values)
+
+    order = _element_order(cv)
+    element_of: dict[int, str] = {}
+    elements: list[ElementOutcome] = []
+    for occ in order:
+        node, parent = occ.node, occ.parent
+        assert node.source.id is not None
+        facts = []
+        for leaf_node in _direct_leaves(cv, node.index):
+            element_of[leaf_node.index] = node.source.id
+            leaf = leaf_node.leaf
+            assert leaf is not None
+            if leaf[0] == "excluded":
+                for name in _exclusion_facts_all(exclusion):
+                    facts.append(_fact_use(name, findings,
+                                           _given_finding(findings, name), "condition", p))
+                continue
+            name = _leaf_fact(leaf)
+            if name:
+                facts.append(_fact_use(name, findings, values[leaf_node.index], "condition", p))
+        for name in node.source.reads:
+            facts.append(_fact_use(name, findings, _given_finding(findings, name), "context", p))
+        elements.append(ElementOutcome(
+            id=node.source.id, citation=_citation(ruleset, node), label=node.source.label
+            or _text(node.source.id, node.source.id), wording=node.source.wording,
+            value=values[node.index], parent=parent.source.id if parent else None,
+            limb=occ.limb, depth=occ.depth, facts=facts))
+
+    questions = (_questions(ruleset, cv, values, leaves, exclusion, findings, element_of,
+                            count.id) if result == "undetermined" else [])
+    deciding, reason = _reason(ruleset, cv, values, result, limb, elements, exclusion)
+    caveats = _ruleset_caveats(ruleset, leaves, result)
+    return ScenarioResult(p, result, limb, values, elements, exclusion, questions, deciding,
+                          reason, caveats)
+
+
+def _given_finding(findings: Mapping[str, Given], name: str) -> Tri:
+    g = findings.get(name)
+    if g is None or g.finding is None:
+        return None
+    return g.finding if isinstance(g.finding, bool) else True
+
+
+def _exclusion_facts_all(exclusion: ExclusionCheck | None) -> list[str]:
+    if exclusion is None:
+        return []
+    names = []
+    for m in exclusion.matches:
+        if m.condition_fact and m.condition_fact not in names:
+            names.append(m.condition_fact)
+    return names
+
+
+def _reason(ruleset: Ruleset, cv: CompiledVersion, values: Sequence[Tri], result: Result,
+            limb: Limb | None, elements: Sequence[ElementOutcome],
+            exclusion: ExclusionCheck | None) -> tuple[list[str], Text]:
+    spec = ruleset.spec
+    if result == "excluded_offence" and exclusion is not None:
+        paras = ", ".join(f"para {m.paragraph}" + (f" with {m.via}" if m.via else "")
+                          for m in exclusion.matches if m.applies)
+        paras_nl = paras.replace(" with ", " met ")
+        return ["not-excluded"], _text(
+            f"The offence is listed in {exclusion.citation.provision.split(' (')[0]} "
+            f"({paras}), so the provision does not apply to it.",
+            f"Het feit staat in {exclusion.citation.provision.split(' (')[0]} ({paras_nl}), "
+            "dus de regeling is er niet op van toepassing.")
+    limb_node = cv.nodes[cv.limb_nodes[limb]] if limb in cv.limb_nodes else None
+    scope_id = limb_node.source.id if limb_node is not None else cv.nodes[cv.protection].source.id
+    top = [e for e in elements if e.parent == scope_id]
+    if limb_node is not None and limb_node.source.label is not None:
+        head_en, head_nl = limb_node.source.label.en, limb_node.source.label.nl
+    else:
+        head_en, head_nl = spec.provision, spec.provision
+    if result == "protected":
+        return [scope_id or ""], _text(
+            f"{head_en}: every element is met"
+            + (", and the offence is not excluded." if exclusion else "."),
+            f"{head_nl}: aan alle elementen is voldaan"
+            + (", en het feit is niet uitgesloten." if exclusion else "."))
+    if result == "not_protected":
+        failed = [e.id for e in top if e.value is False]
+        if not failed and exclusion is not None and exclusion.excluded is not False:
+            failed = []
+        return failed, _text(
+            f"{head_en}: not met: {_element_labels(elements, failed, 'en')}.",
+            f"{head_nl}: niet voldaan: {_element_labels(elements, failed, 'nl')}.")
+    open_ids = [e.id for e in top if e.value is None]
+    if exclusion is not None and exclusion.excluded is None:
+        open_ids.append("not-excluded")
+    return open_ids, _text(
+        f"{head_en}: still open: {_element_labels(elements, open_ids, 'en')}.",
+        f"{head_nl}: nog open: {_element_labels(elements, open_ids, 'nl')}.")
+
+
+def _ruleset_caveats(ruleset: Ruleset, leaves: Mapping[LeafKey, Tri],
+                     result: Result) -> list[Caveat]:
+    if result in ("excluded_offence", "not_in_force"):
+        return []
+    out = []
+    for cav in ruleset.spec.caveats:
+        if cav.when is not None:
+            nodes = ruleset.caveat_conditions[cav.id]
+            value = evaluate_nodes(nodes, leaves)[nodes[-1].index]
+            if value is False or (cav.kind == "note" and value is None):
+                continue
+        out.append(Caveat(id=cav.id, kind=cav.kind, text=cav.text, citation=cav.citation,
+                          url=cav.url))
+    return out
+
+
+# --- merging scenarios into a count outcome -------------------------------------------------
+
+def _dedupe_caveats(caveats: Sequence[Caveat]) -> list[Caveat]:
+    seen: dict[str, Caveat] = {}
+    for c in caveats:
+        seen.setdefault(c.id, c)
+    return list(seen.values())
+
+
+def _merge_questions(groups: Sequence[Sequence[Question]]) -> list[Question]:
+    merged: dict[str, Question] = {}
+    for group in groups:
+        for q in group:
+            if q.fact in merged:
+                old = merged[q.fact]
+                merged[q.fact] = old.model_copy(update={
+                    "decisive": old.decisive or q.decisive,
+                    "elements": list(dict.fromkeys([*old.elements, *q.elements])),
+                    "counts": list(dict.fromkeys([*old.counts, *q.counts]))})
+            else:
+                merged[q.fact] = q
+    return sorted(merged.values(), key=lambda q: not q.decisive)
+
+
+def _split_question(name: str, decisive: bool, count_id: str) -> Question:
+    spec = vocabulary().facts[name]
+    return Question(fact=name, text=spec.question, help=spec.help, decisive=decisive,
+                    elements=[], counts=[count_id])
+
+
+def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
+                   engine: Engine) -> CountOutcome:
+    spec = ruleset.spec
+    findings = _findings(ruleset, case, count)
+    offence = _resolve_offence(ruleset, count)
+    plans = plan(ruleset, case, count, as_of)
+    results = [_evaluate_scenario(ruleset, case, count, p, findings, offence, engine)
+               for p in plans]
+
+    caveats: list[Caveat] = []
+    if not offence.ref.catalogued or (count.offence.id is None
+                                      and offence.catalogue_key is None):
+        caveats.append(Caveat(id="uncatalogued-offence", kind="uncatalogued_offence",
+                              text=_UNCATALOGUED))
+    if any(r.plan.leap_day for r in results):
+        caveats.append(Caveat(id="leap-day-birthday", kind="assumption", text=_LEAP_DAY))
+    if any(r.plan.age_split for r in results) and spec.disputed_age_caveat is not None:
+        caveats.append(Caveat(id="disputed-age", kind="disputed_age",
+                              text=spec.disputed_age_caveat))
+    if any(r.plan.date_split for r in results) and spec.temporal.straddle_caveat is not None:
+        caveats.append(Caveat(id="date-straddles-boundary", kind="unverified",
+                              text=spec.temporal.straddle_caveat,
+                              citation=spec.temporal.citation))
+    used_evidence = any(g.basis == "evidence" for g in findings.values())
+    if used_evidence and any(r.result in ("protected", "undetermined") for r in results):
+        caveats.append(Caveat(id="burden-of-proof", kind="evidence", text=spec.burden.caveat,
+                              citation=spec.burden.citation, url=spec.burden.url))
+    if case.competent_authority and spec.competent_authority_note is not None:
+        caveats.append(Caveat(id="competent-authority-decision", kind="note",
+                              text=spec.competent_authority_note))
+    for r in results:
+        caveats.extend(r.caveats)
+
+    first = results[0]
+    same = all(r.result == first.result for r in results)
+    applies_instead = spec.temporal.before_commencement if any(
+        r.result == "not_in_force" for r in results) else None
+    if len(results) == 1:
+        r = first
+        return CountOutcome(
+            count_id=count.id, offence=offence.ref, participation=count.participation,
+            result=r.result,
+            legal_effect=spec.legal_effect if r.result == "protected" else None,
+            limb=r.limb, reason=r.reason, deciding_elements=r.deciding,
+            version_from=r.plan.version.version.valid_from if r.plan.version else None,
+            elements=r.elements, exclusion=r.exclusion, caveats=_dedupe_caveats(caveats),
+            questions=r.questions, applies_instead=applies_instead)
+
+    scenarios = [Scenario(label=_join_labels(r.plan.label_parts), result=r.result, limb=r.limb,
+                          elements=r.elements, exclusion=r.exclusion) for r in results]
+    questions = _merge_questions([r.questions for r in results])
+    split_qs = []
+    for dim, fact in (("date", "act_date"), ("age", "age_at_act")):
+        if not any(getattr(r.plan, f"{dim}_split") for r in results):
+            continue
+        if same and first.result != "undetermined":
+            continue
+        split_qs.append(_split_question(fact, _decisive_split(results, dim), count.id))
+    questions = _merge_questions([split_qs, questions])
+    if same:
+        limbs = {r.limb for r in results}
+        result = first.result
+        limb = limbs.pop() if len(limbs) == 1 else None
+        reason = first.reason if len({r.reason.en for r in results}) == 1 else _text(
+            "Every reading of the disputed age or date gives the same result: "
+            + " / ".join(f"{_join_labels(r.plan.label_parts).en}: {r.reason.en}"
+                         for r in results),
+            "Elke lezing van de betwiste leeftijd of datum geeft dezelfde uitkomst: "
+            + " / ".join(f"{_join_labels(r.plan.label_parts).nl}: {r.reason.nl}"
+                         for r in results))
+        deciding = list(dict.fromkeys(d for r in results for d in r.deciding))
+        if result != "undetermined":
+            questions = []
+    else:
+        result = "undetermined"
+        limb = None
+        reason = _text(
+            "The result depends on facts known only as a range: "
+            + "; ".join(f"{_join_labels(r.plan.label_parts).en}: {r.result.replace('_', ' ')}"
+                        for r in results) + ".",
+            "De uitkomst hangt af van feiten die alleen als bandbreedte bekend zijn: "
+            + "; ".join(f"{_join_labels(r.plan.label_parts).nl}: {_RESULT_NL[r.result]}"
+                        for r in results) + ".")
+        deciding = []
+    return CountOutcome(
+        count_id=count.id, offence=offence.ref, participation=count.participation,
+        result=result, legal_effect=spec.legal_effect if result == "protected" else None,
+        limb=limb, reason=reason, deciding_elements=deciding, version_from=None, elements=[],
+        exclusion=None, scenarios=scenarios, caveats=_dedupe_caveats(caveats),
+        questions=questions, applies_instead=applies_instead)
+
+
+_RESULT_NL = {"protected": "beschermd", "not_protected": "niet beschermd",
+              "excluded_offence": "uitgesloten feit", "not_in_force": "niet van kracht",
+              "undetermined": "onbepaald"}
+
+
+def _decisive_split(results: Sequence[ScenarioResult], dim: str) -> bool:
+    """True if knowing this dimension alone settles the result: within each of its values,
+    the scenarios all agree on a determined result."""
+    groups: dict[Any, set[Result]] = {}
+    for r in results:
+        key = ((r.plan.date_lo, r.plan.date_hi) if dim == "date"
+               else (r.plan.age_lo, r.plan.age_hi))
+        groups.setdefault(key, set()).add(r.result)
+    return all(len(g) == 1 and "undetermined" not in g for g in groups.values())
+
+
+def _join_labels(parts: Sequence[Text]) -> Text:
+    if not parts:
+        return _text("as given", "zoals opgegeven")
+    return _text(", ".join(p.en for p in parts), ", ".join(p.nl for p in parts))
+
+
+def evaluate_case(ruleset: Ruleset, case: Case, as_of: dt.date, engine: Engine = REFERENCE,
+                  library_version: str = "0") -> Outcome:
+    counts = [evaluate_count(ruleset, case, c, as_of, engine) for c in case.counts]
+    results = {c.result for c in counts}
+    spec = ruleset.spec
+    versions = sorted({c.version_from for c in counts if c.version_from is not None}
+                      | {ruleset.version_on(s.elements and as_of or as_of).version.valid_from
+                         for c in counts for s in c.scenarios
+                         if ruleset.version_on(as_of) is not None})
+    return Outcome(
+        case_id=case.case_id,
+        ruleset=RulesetRef(id=spec.id, title=spec.title, jurisdiction=spec.jurisdiction,
+                           jurisdiction_name=spec.jurisdiction_name,
+                           instrument=spec.instrument, provision=spec.provision, url=spec.url,
+                           kind=spec.kind, legal_effect=spec.legal_effect, status=spec.status,
+                           burden=spec.burden.label),
+        result=results.pop() if len(results) == 1 else None,
+        counts=counts,
+        questions=_merge_questions([c.questions for c in counts]),
+        caveats=_dedupe_caveats([cav for c in counts for cav in c.caveats]),
+        provenance=Provenance(library_version=library_version, ruleset_id=spec.id,
+                              ruleset_versions=versions,
+                              ruleset_content_hash=ruleset.content_hash, engine=engine.name,
+                              as_of=as_of),
+    )

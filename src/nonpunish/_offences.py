@@ -1,0 +1,245 @@
+"""Offence catalogues and exclusion lists: the offences a provision does not reach, as data.
+
+A catalogue (``rulesets/<jurisdiction>/offences.yaml``) names each offence once, with its
+statute, section, title and a neutral category. An exclusion list names catalogue entries,
+each perhaps only under a condition (``only_if``) or from a date, and says which forms of
+ancillary liability (attempt, conspiracy, aiding, encouraging) the list also reaches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ._case import Participation
+from ._errors import ErrorDetail, RulesetError
+from ._files import Document, as_mapping, details_from_validation, read_document
+from ._paths import shipped_root
+from ._text import Text
+
+_SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_OFFENCE_KEY = re.compile(rf"^{_SLUG}/[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+_JURISDICTION = re.compile(rf"^{_SLUG}$")
+
+
+class CatalogueOffence(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    statute: str = Field(min_length=1)
+    chapter: str | None = None
+    section: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    category: str
+    url: str | None = None
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_: Literal["nonpunish-offences/1"] = Field(alias="schema")
+    jurisdiction: str = Field(pattern=_JURISDICTION.pattern)
+    name: Text
+    offences: dict[str, CatalogueOffence]
+
+    @model_validator(mode="after")
+    def _keys(self) -> Catalogue:
+        for key in self.offences:
+            if not _OFFENCE_KEY.match(key):
+                raise ValueError(f"offence key {key!r} is not of the form statute-slug/section")
+        return self
+
+    def full_id(self, key: str) -> str:
+        return f"{self.jurisdiction}/{key}"
+
+
+class Condition(BaseModel):
+    """``only_if`` of a list entry: a finding that must hold for the entry to apply."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fact: str
+
+
+class ListEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    paragraph: str = Field(min_length=1)
+    offence: str
+    only_if: Condition | None = None
+    wording: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    inserted_by: str | None = None
+
+    @model_validator(mode="after")
+    def _conditional_has_wording(self) -> ListEntry:
+        if self.only_if is not None and not self.wording:
+            raise ValueError("a conditional entry (only_if) needs the list's `wording`")
+        return self
+
+
+class AncillaryEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    paragraph: str
+    participation: list[Participation] = Field(min_length=1)
+    wording: str
+
+
+class ExclusionList(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_: Literal["nonpunish-exclusion-list/1"] = Field(alias="schema")
+    id: str
+    title: Text
+    instrument: str
+    provision: str
+    url: str
+    catalogue: str
+    closed: bool = Field(description="True if the list is exhaustive: what is not on it is "
+                         "not excluded.")
+    valid_from: dt.date
+    source: str | None = None
+    entries: list[ListEntry] = Field(min_length=1)
+    ancillary: list[AncillaryEntry] = Field(default_factory=list)
+
+    def boundaries(self) -> set[dt.date]:
+        dates = {self.valid_from}
+        for entry in self.entries:
+            if entry.valid_from:
+                dates.add(entry.valid_from)
+            if entry.valid_to:
+                dates.add(entry.valid_to + dt.timedelta(days=1))
+        return dates
+
+
+def _raise_validation(exc: ValidationError, doc: Document, code: str) -> RulesetError:
+    details = details_from_validation(exc, doc)
+    return RulesetError(details[0].message, code=code, location=details[0].location,
+                        details=details)
+
+
+@cache
+def categories() -> dict[str, Text]:
+    doc = read_document(shipped_root() / "categories.yaml")
+    data = as_mapping(doc, "the category list")
+    try:
+        return {k: Text.model_validate(v) for k, v in data["categories"].items()}
+    except (KeyError, AttributeError, ValidationError) as exc:
+        raise RulesetError(f"invalid category list: {exc}", code="invalid_categories",
+                           location=doc.source) from None
+
+
+def _load_catalogue(path: Path) -> Catalogue:
+    doc = read_document(path)
+    try:
+        cat = Catalogue.model_validate(as_mapping(doc, "an offence catalogue"))
+    except ValidationError as exc:
+        raise _raise_validation(exc, doc, "invalid_catalogue") from None
+    known = categories()
+    for key, offence in cat.offences.items():
+        if offence.category not in known:
+            raise RulesetError(
+                f"unknown category {offence.category!r}", code="unknown_category",
+                location=doc.where(("offences", key, "category")))
+    return cat
+
+
+@cache
+def catalogues() -> dict[str, Catalogue]:
+    """Every shipped offence catalogue, by jurisdiction."""
+    result = {}
+    for path in sorted(shipped_root().glob("*/offences.yaml")):
+        cat = _load_catalogue(path)
+        if cat.jurisdiction != path.parent.name:
+            raise RulesetError(
+                f"catalogue says jurisdiction {cat.jurisdiction!r} but lives in "
+                f"{path.parent.name!r}", code="invalid_catalogue", location=str(path))
+        result[cat.jurisdiction] = cat
+    return result
+
+
+def find_offence(offence_id: str) -> tuple[Catalogue, str, CatalogueOffence] | None:
+    jurisdiction, _, key = offence_id.partition("/")
+    cat = catalogues().get(jurisdiction)
+    if cat is None or key not in cat.offences:
+        return None
+    return cat, key, cat.offences[key]
+
+
+def catalogue_has(offence_id: str) -> bool:
+    return find_offence(offence_id) is not None
+
+
+# --- matching an offence given by statute and section -------------------------------------
+
+def normalise_statute(statute: str) -> str:
+    text = statute.lower()
+    text = re.sub(r"\([^)]*\)", " ", text)  # "(c. 60)"
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    text = re.sub(r"^the ", "", text.strip())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def section_tokens(section: str) -> tuple[str, ...]:
+    """``"s.17(1)(a)"`` -> ``("17", "1", "a")``; ``"section 9"`` -> ``("9",)``."""
+    text = section.strip().lower()
+    text = re.sub(r"^(section|sect\.|sec\.|s\.|ss\.|s|art\.|article|para\.|paragraph)\s*", "",
+                  text)
+    return tuple(t for t in re.split(r"[()\s.,]+", text) if t)
+
+
+def match_by_statute(catalogue: Catalogue, statute: str, section: str) -> str | None:
+    """The catalogue key for a statute and section, preferring the most specific match."""
+    want_statute = normalise_statute(statute)
+    want = section_tokens(section)
+    best: tuple[int, str] | None = None
+    for key, offence in catalogue.offences.items():
+        if normalise_statute(offence.statute) != want_statute:
+            continue
+        have = section_tokens(offence.section)
+        if want[: len(have)] == have and (best is None or len(have) > best[0]):
+            best = (len(have), key)
+    return best[1] if best else None
+
+
+# --- exclusion lists -----------------------------------------------------------------------
+
+def load_exclusion_list(path: Path, check_fact: Any) -> ExclusionList:
+    """Load and check an exclusion list; ``check_fact(name, where)`` validates fact names."""
+    doc = read_document(path)
+    try:
+        xl = ExclusionList.model_validate(as_mapping(doc, "an exclusion list"))
+    except ValidationError as exc:
+        raise _raise_validation(exc, doc, "invalid_exclusion_list") from None
+    cat = catalogues().get(xl.catalogue)
+    if cat is None:
+        raise RulesetError(f"no offence catalogue {xl.catalogue!r}", code="unknown_catalogue",
+                           location=doc.where(("catalogue",)))
+    problems: list[ErrorDetail] = []
+    for i, entry in enumerate(xl.entries):
+        if entry.offence not in cat.offences:
+            problems.append(ErrorDetail(
+                "dangling_offence",
+                f"offence {entry.offence!r} is not in the {xl.catalogue} catalogue",
+                doc.where(("entries", i, "offence"))))
+        if entry.only_if is not None:
+            err = check_fact(entry.only_if.fact, "finding")
+            if err:
+                problems.append(ErrorDetail("unknown_fact", err,
+                                            doc.where(("entries", i, "only_if", "fact"))))
+        if entry.valid_from and entry.valid_from < xl.valid_from:
+            problems.append(ErrorDetail("invalid_dates", "entry starts before the list",
+                                        doc.where(("entries", i, "valid_from"))))
+        if entry.valid_from and entry.valid_to and entry.valid_to < entry.valid_from:
+            problems.append(ErrorDetail("invalid_dates", "valid_to is before valid_from",
+                                        doc.where(("entries", i, "valid_to"))))
+    if problems:
+        raise RulesetError(problems[0].message, code=problems[0].code,
+                           location=problems[0].location, details=problems)
+    return xl
