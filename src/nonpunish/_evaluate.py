@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._case import Case, Count, Evidence, EvidenceLevel
-from ._dates import EARLIEST, age_on, birthday_of_age, fmt, leap_day_matters
+from ._dates import EARLIEST, age_on, fmt, leap_day_matters
 from ._engine import REFERENCE, Engine, Tri, evaluate_nodes
 from ._offences import (
     Catalogue,
@@ -52,7 +52,7 @@ from ._outcome import (
     Scenario,
 )
 from ._ruleset import CompiledNode, CompiledVersion, LeafKey, Limb, Ruleset
-from ._text import Text
+from ._text import Language, Text
 from ._vocabulary import vocabulary
 
 _UNCATALOGUED = Text(
@@ -88,14 +88,12 @@ class Given:
 
 
 def _findings(ruleset: Ruleset, case: Case, count: Count) -> dict[str, Given]:
-    vocab = vocabulary().facts
     burden = ruleset.spec.burden
     merged: dict[str, Any] = {**case.facts, **count.facts}
     merged["conduct"] = count.conduct
     merged["participation"] = count.participation
     out: dict[str, Given] = {}
     for name, raw in merged.items():
-        spec = vocab[name]
         value = None if raw == "unknown" else raw
         if isinstance(value, Evidence):
             if value.evidence == EvidenceLevel.NOT_ASSESSED and not value.disproved:
@@ -108,7 +106,7 @@ def _findings(ruleset: Ruleset, case: Case, count: Count) -> dict[str, Given]:
         elif value is None:
             out[name] = Given(None, None, "not_given")
         else:
-            out[name] = Given(value, value, "finding" if spec.type == "finding" else "finding")
+            out[name] = Given(value, value, "finding")
     return out
 
 
@@ -302,7 +300,7 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date) -> list[Pla
             bands.append((s, t - 1))
             s = t
         bands.append((s, age_hi))
-        date_part = (_date_label(lo, hi, i == 0 and count.act_date is None or lo == EARLIEST,
+        date_part = (_date_label(lo, hi, (i == 0 and count.act_date is None) or lo == EARLIEST,
                                  hi == as_of and i == len(pieces) - 1)
                      if date_split else None)
         for band_lo, band_hi in bands:
@@ -333,7 +331,7 @@ def _leaf_value(leaf: LeafKey, p: Plan, findings: Mapping[str, Given],
     kind = leaf[0]
     if kind == "fact":
         g = findings.get(leaf[1])
-        return None if g is None else g.finding  # type: ignore[no-any-return]
+        return None if g is None else bool(g.finding) if g.finding is not None else None
     if kind == "is":
         g = findings.get(leaf[1])
         if g is None or g.finding is None:
@@ -373,14 +371,14 @@ def _fact_use(name: str, findings: Mapping[str, Given], finding: Tri, role: str,
               p: Plan) -> FactUse:
     if name == "age_at_act":
         given: Any = p.age_lo if p.age_lo == p.age_hi else {"min": p.age_lo, "max": p.age_hi}
-        return FactUse(fact=name, given=given, finding=finding, basis="derived", role=role)  # type: ignore[arg-type]
+        return FactUse(fact=name, given=given, finding=finding, basis="derived", role=role)
     g = findings.get(name)
     if g is None or g.basis == "not_given":
-        return FactUse(fact=name, given=None, finding=finding, basis="not_given", role=role)  # type: ignore[arg-type]
+        return FactUse(fact=name, given=None, finding=finding, basis="not_given", role=role)
     if isinstance(g.raw, Evidence):
         return FactUse(fact=name, given=g.raw.evidence.value, finding=finding, basis="evidence",
-                       evidence=g.raw.evidence, disproved=g.raw.disproved, role=role)  # type: ignore[arg-type]
-    return FactUse(fact=name, given=g.raw, finding=finding, basis="finding", role=role)  # type: ignore[arg-type]
+                       evidence=g.raw.evidence, disproved=g.raw.disproved, role=role)
+    return FactUse(fact=name, given=g.raw, finding=finding, basis="finding", role=role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,12 +557,12 @@ def _exclusion_facts(exclusion: ExclusionCheck | None,
 
 
 def _element_labels(elements: Sequence[ElementOutcome], ids: Sequence[str],
-                    lang: str) -> str:
+                    lang: Language) -> str:
     by_id = {e.id: e for e in elements}
     parts = []
     for i in ids:
         e = by_id[i]
-        parts.append(f"{e.label(lang)} ({e.citation.provision})")  # type: ignore[arg-type]
+        parts.append(f"{e.label(lang)} ({e.citation.provision})")
     return "; ".join(parts)
 
 
@@ -611,9 +609,10 @@ def _evaluate_scenario(ruleset: Ruleset, case: Case, count: Count, p: Plan,
                     facts.append(_fact_use(name, findings,
                                            _given_finding(findings, name), "condition", p))
                 continue
-            name = _leaf_fact(leaf)
-            if name:
-                facts.append(_fact_use(name, findings, values[leaf_node.index], "condition", p))
+            fact_name = _leaf_fact(leaf)
+            if fact_name:
+                facts.append(_fact_use(fact_name, findings, values[leaf_node.index],
+                                       "condition", p))
         for name in node.source.reads:
             facts.append(_fact_use(name, findings, _given_finding(findings, name), "context", p))
         elements.append(ElementOutcome(
@@ -783,6 +782,8 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
             questions=r.questions, applies_instead=applies_instead)
 
     scenarios = [Scenario(label=_join_labels(r.plan.label_parts), result=r.result, limb=r.limb,
+                          version_from=r.plan.version.version.valid_from
+                          if r.plan.version else None,
                           elements=r.elements, exclusion=r.exclusion) for r in results]
     questions = _merge_questions([r.questions for r in results])
     split_qs = []
@@ -854,9 +855,8 @@ def evaluate_case(ruleset: Ruleset, case: Case, as_of: dt.date, engine: Engine =
     results = {c.result for c in counts}
     spec = ruleset.spec
     versions = sorted({c.version_from for c in counts if c.version_from is not None}
-                      | {ruleset.version_on(s.elements and as_of or as_of).version.valid_from
-                         for c in counts for s in c.scenarios
-                         if ruleset.version_on(as_of) is not None})
+                      | {s.version_from for c in counts for s in c.scenarios
+                         if s.version_from is not None})
     return Outcome(
         case_id=case.case_id,
         ruleset=RulesetRef(id=spec.id, title=spec.title, jurisdiction=spec.jurisdiction,

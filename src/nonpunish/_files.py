@@ -56,7 +56,7 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
 
 def _check_events(text: str, source: str) -> None:
     for event in yaml.parse(text, Loader=_NoAliasSafeLoader):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise FileFormatError(
                 "YAML anchors and aliases are not allowed in nonpunish files",

@@ -151,6 +151,7 @@ class Scenario(BaseModel):
     label: Text
     result: Result
     limb: Limb | None
+    version_from: dt.date | None = None
     elements: list[ElementOutcome] = Field(default_factory=list)
     exclusion: ExclusionCheck | None = None
 

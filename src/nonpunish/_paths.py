@@ -1,4 +1,4 @@
-"""Where the shipped rulesets live: inside the installed package, or beside ``src/`` in a checkout."""
+"""Where the shipped rulesets live: inside the installed package, or in a source checkout."""
 
 from __future__ import annotations
 

@@ -142,7 +142,8 @@ def _count_lines(c: CountOutcome, lang: Language, md: bool, h: str) -> list[str]
         lines += ["", f"{h}{'#' if md else '='} {_w('exclusion', lang)}", ""]
         lines += _exclusion_lines(c.exclusion, lang, md)
     for s in c.scenarios:
-        lines += ["", f"{h}{'#' if md else '='} {_w('scenario', lang)}: {s.label(lang)} → {_w(s.result, lang)}", ""]
+        head = f"{h}{'#' if md else '='} {_w('scenario', lang)}: {s.label(lang)}"
+        lines += ["", f"{head} → {_w(s.result, lang)}", ""]
         lines += _elements_lines(s.elements, lang, md, s.limb)
         if s.exclusion:
             lines += _exclusion_lines(s.exclusion, lang, md)
@@ -173,7 +174,7 @@ def render(outcome: Outcome, fmt: Format = "text", lang: Language = "en") -> str
         f"{'> ' if md else ''}{outcome.disclaimer(lang)}",
     ]
     for c in outcome.counts:
-        lines += [""] + _count_lines(c, lang, md, h)
+        lines += ["", *_count_lines(c, lang, md, h)]
     if len(outcome.counts) > 1 and outcome.questions:
         lines += ["", f"{h} {_w('questions_case', lang)}", ""]
         lines += _question_lines(outcome.questions, lang, md)

@@ -80,7 +80,7 @@ class Node(BaseModel):
             raise ValueError("use one of `is` and `includes_any`")
         if self.id is not None and (self.citation is None or self.label is None):
             raise ValueError(f"element {self.id!r} needs a citation and a label")
-        if self.all is not None and len(self.all) == 0 or self.any is not None and not self.any:
+        if (self.all is not None and len(self.all) == 0) or (self.any is not None and not self.any):
             raise ValueError("`all` and `any` need at least one condition")
         return self
 
