@@ -18,6 +18,7 @@ For each count:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from ._engine import REFERENCE, Engine, Tri, evaluate_nodes
 from ._offences import (
     Catalogue,
     ExclusionList,
+    ListEntry,
     catalogues,
     find_offence,
     match_by_statute,
@@ -51,7 +53,7 @@ from ._outcome import (
     RulesetRef,
     Scenario,
 )
-from ._ruleset import CompiledNode, CompiledVersion, LeafKey, Limb, Ruleset
+from ._ruleset import CaveatSpec, CompiledVersion, LeafKey, Limb, Ruleset
 from ._text import Language, Text
 from ._vocabulary import vocabulary
 
@@ -157,14 +159,31 @@ def _kleene_or(values: Sequence[Tri]) -> Tri:
     return None
 
 
-def _check_exclusion(xl: ExclusionList, ruleset: Ruleset, offence: ResolvedOffence,
-                     participation: str | None, findings: Mapping[str, Given],
-                     day: dt.date, citation: str) -> ExclusionCheck:
-    cat = catalogues()[xl.catalogue]
+_list_index: dict[int, tuple[ExclusionList, dict[str, list[ListEntry]], dict[str, str | None]]] = {}
+
+
+def _indexed(xl: ExclusionList) -> tuple[dict[str, list[ListEntry]], dict[str, str | None]]:
+    """A list's entries by catalogue key, and the paragraph reaching each form of
+    participation (None: the entry itself), worked out once per list."""
+    hit = _list_index.get(id(xl))
+    if hit is not None and hit[0] is xl:
+        return hit[1], hit[2]
+    by_key: dict[str, list[ListEntry]] = {}
+    for entry in xl.entries:
+        by_key.setdefault(entry.offence, []).append(entry)
     modes: dict[str, str | None] = {"principal": None}
     for anc in xl.ancillary:
         for mode in anc.participation:
             modes[mode] = anc.paragraph
+    _list_index[id(xl)] = (xl, by_key, modes)
+    return by_key, modes
+
+
+def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
+                     participation: str | None, findings: Mapping[str, Given],
+                     day: dt.date, citation: str) -> ExclusionCheck:
+    cat = catalogues()[xl.catalogue]
+    by_key, modes = _indexed(xl)
     # Whether this form of participation is reached: principal always; others by paragraph.
     if participation is None:
         reach: Tri = True if all(m in modes for m in _ALL_MODES) else None
@@ -172,31 +191,34 @@ def _check_exclusion(xl: ExclusionList, ruleset: Ruleset, offence: ResolvedOffen
     else:
         reach = participation in modes
         via = modes.get(participation)
+    if offence.catalogue_key is not None:
+        candidates = by_key.get(offence.catalogue_key, [])
+    else:
+        want_statute = normalise_statute(offence.ref.statute)
+        want_section = section_tokens(offence.ref.section)
+        candidates = []
+        for entry in xl.entries:
+            target = cat.offences[entry.offence]
+            have = section_tokens(target.section)
+            if (normalise_statute(target.statute) == want_statute
+                    and want_section[: len(have)] == have):
+                candidates.append(entry)
     matches: list[ExclusionMatch] = []
-    for entry in xl.entries:
+    for entry in candidates:
         if entry.valid_from and day < entry.valid_from:
             continue
         if entry.valid_to and day > entry.valid_to:
-            continue
-        if offence.catalogue_key is not None:
-            hit = entry.offence == offence.catalogue_key
-        else:
-            target = cat.offences[entry.offence]
-            have = section_tokens(target.section)
-            hit = (normalise_statute(target.statute) == normalise_statute(offence.ref.statute)
-                   and section_tokens(offence.ref.section)[: len(have)] == have)
-        if not hit:
             continue
         cond: Tri = True
         if entry.only_if is not None:
             given = findings.get(entry.only_if.fact)
             cond = None if given is None else given.finding
-        applies: Tri = _kleene_and([cond, reach])
         matches.append(ExclusionMatch(
             paragraph=entry.paragraph, offence=cat.full_id(entry.offence),
             title=cat.offences[entry.offence].title, wording=entry.wording,
             condition_fact=entry.only_if.fact if entry.only_if else None,
-            condition=cond if entry.only_if else None, via=via, applies=applies))
+            condition=cond if entry.only_if else None, via=via,
+            applies=_kleene_and([cond, reach])))
     excluded = _kleene_or([m.applies for m in matches]) if matches else False
     return ExclusionCheck(
         list_id=xl.id, title=xl.title,
@@ -273,7 +295,7 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date) -> list[Pla
         rel_lo, rel_hi = _bounds(count.decision_date, act_lo, as_of)
     else:
         rel_lo, rel_hi = act_lo, act_hi
-    cuts = sorted(b for b in ruleset.boundaries() if rel_lo < b <= rel_hi)
+    cuts = [b for b in ruleset.boundary_dates if rel_lo < b <= rel_hi]
     pieces: list[tuple[dt.date, dt.date]] = []
     start = rel_lo
     for b in cuts:
@@ -281,7 +303,7 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date) -> list[Pla
         start = b
     pieces.append((start, rel_hi))
     date_split = len(pieces) > 1
-    thresholds = sorted(ruleset.age_thresholds())
+    thresholds = ruleset.age_threshold_list
     plans: list[Plan] = []
     for i, (lo, hi) in enumerate(pieces):
         version = ruleset.version_on(lo)
@@ -361,97 +383,132 @@ def _leaf_fact(leaf: LeafKey) -> str | None:
 
 # --- explanation ---------------------------------------------------------------------------
 
-def _citation(ruleset: Ruleset, node: CompiledNode) -> Citation:
-    src = node.source
-    return Citation(instrument=ruleset.spec.instrument, provision=src.citation or "",
-                    url=src.url or ruleset.spec.url)
+@dataclass(frozen=True, slots=True)
+class _LeafRef:
+    index: int
+    key: LeafKey
+    fact: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    """One place an element appears in the reading order of the tree."""
+
+    index: int
+    id: str
+    parent: str | None
+    limb: Limb | None
+    depth: int
+    citation: Citation
+    label: Text
+    wording: str | None
+    leaves: tuple[_LeafRef, ...]
+    reads: tuple[str, ...]
+    #: A limb's own node, or its age test: shown even when another limb applies.
+    heads_limb: bool
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What explaining a version needs, worked out once per version."""
+
+    occurrences: tuple[_Occurrence, ...]
+    element_of: dict[int, str]
+    limb_age_leaves: dict[Limb, tuple[int, ...]]
+    leaf_keys: tuple[LeafKey, ...]
+
+
+_layouts: dict[int, tuple[CompiledVersion, _Layout]] = {}
+
+
+def _layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
+    hit = _layouts.get(id(cv))
+    if hit is not None and hit[0] is cv:
+        return hit[1]
+    occurrences: list[_Occurrence] = []
+
+    def direct_leaves(idx: int) -> tuple[_LeafRef, ...]:
+        found: list[_LeafRef] = []
+        stack = [idx] if cv.nodes[idx].op == "leaf" else list(reversed(cv.nodes[idx].children))
+        while stack:
+            node = cv.nodes[stack.pop()]
+            if node.element and node.index != idx:
+                continue
+            if node.op == "leaf":
+                assert node.leaf is not None
+                found.append(_LeafRef(node.index, node.leaf, _leaf_fact(node.leaf)))
+            else:
+                stack.extend(reversed(node.children))
+        return tuple(found)
+
+    def visit(idx: int, parent: str | None, limb: Limb | None, depth: int) -> None:
+        # A shared definition is listed under every element that uses it.
+        node = cv.nodes[idx]
+        limb = node.limb or limb
+        if node.element:
+            src = node.source
+            assert src.id is not None
+            leaves = direct_leaves(idx)
+            occurrences.append(_Occurrence(
+                idx, src.id, parent, limb, depth,
+                Citation(instrument=ruleset.spec.instrument, provision=src.citation or "",
+                         url=src.url or ruleset.spec.url),
+                src.label or _text(src.id, src.id), src.wording, leaves, src.reads,
+                node.limb is not None or any(
+                    leaf.key[0] in ("age_at_least", "age_under") for leaf in leaves)))
+            parent, depth = src.id, depth + 1
+        for child in node.children:
+            visit(child, parent, limb, depth)
+
+    visit(cv.root, None, None, 0)
+    element_of = {leaf.index: occ.id for occ in occurrences for leaf in occ.leaves}
+    limb_age_leaves: dict[Limb, tuple[int, ...]] = {}
+    for limb, idx in cv.limb_nodes.items():
+        stack, seen, ages = [idx], set(), []
+        while stack:
+            i = stack.pop()
+            if i in seen:
+                continue
+            seen.add(i)
+            n = cv.nodes[i]
+            if n.leaf is not None and n.leaf[0] in ("age_at_least", "age_under"):
+                ages.append(i)
+            stack.extend(n.children)
+        limb_age_leaves[limb] = tuple(ages)
+    keys = set(cv.leaves)
+    for nodes in ruleset.caveat_conditions.values():
+        keys.update(n.leaf for n in nodes if n.leaf is not None)
+    layout = _Layout(tuple(occurrences), element_of, limb_age_leaves, tuple(keys))
+    _layouts[id(cv)] = (cv, layout)
+    return layout
 
 
 def _fact_use(name: str, findings: Mapping[str, Given], finding: Tri, role: str,
               p: Plan) -> FactUse:
     if name == "age_at_act":
         given: Any = p.age_lo if p.age_lo == p.age_hi else {"min": p.age_lo, "max": p.age_hi}
-        return FactUse(fact=name, given=given, finding=finding, basis="derived", role=role)
+        return FactUse(fact=name, given=given, finding=finding, basis="derived",
+                       role=role)  # type: ignore[arg-type]
     g = findings.get(name)
     if g is None or g.basis == "not_given":
-        return FactUse(fact=name, given=None, finding=finding, basis="not_given", role=role)
+        return FactUse(fact=name, given=None, finding=finding, basis="not_given",
+                       role=role)  # type: ignore[arg-type]
     if isinstance(g.raw, Evidence):
         return FactUse(fact=name, given=g.raw.evidence.value, finding=finding, basis="evidence",
-                       evidence=g.raw.evidence, disproved=g.raw.disproved, role=role)
-    return FactUse(fact=name, given=g.raw, finding=finding, basis="finding", role=role)
+                       evidence=g.raw.evidence, disproved=g.raw.disproved,
+                       role=role)  # type: ignore[arg-type]
+    return FactUse(fact=name, given=g.raw, finding=finding, basis="finding",
+                   role=role)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
-class _Occurrence:
-    node: CompiledNode
-    parent: CompiledNode | None
-    limb: Limb | None
-    depth: int
-
-
-def _element_order(cv: CompiledVersion) -> list[_Occurrence]:
-    """Elements in reading order (depth first from the root). A shared definition is listed
-    under every element that uses it, with that occurrence's parent, limb and depth."""
-    out: list[_Occurrence] = []
-
-    def visit(idx: int, parent: CompiledNode | None, limb: Limb | None, depth: int) -> None:
-        node = cv.nodes[idx]
-        limb = node.limb or limb
-        if node.element:
-            out.append(_Occurrence(node, parent, limb, depth))
-            parent, depth = node, depth + 1
-        for child in node.children:
-            visit(child, parent, limb, depth)
-
-    visit(cv.root, None, None, 0)
-    return out
-
-
-def _direct_leaves(cv: CompiledVersion, idx: int) -> list[CompiledNode]:
-    """The element itself if it is a leaf, else the leaves under it that are not inside a
-    nested element."""
-    if cv.nodes[idx].op == "leaf":
-        return [cv.nodes[idx]]
-    found: list[CompiledNode] = []
-    stack = list(cv.nodes[idx].children)
-    while stack:
-        node = cv.nodes[stack.pop()]
-        if node.element:
-            continue
-        if node.op == "leaf":
-            found.append(node)
-        else:
-            stack.extend(node.children)
-    found.reverse()
-    return found
-
-
-def _applied_limb(cv: CompiledVersion, values: Sequence[Tri]) -> Limb | None:
+def _applied_limb(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri]) -> Limb | None:
     """The limb whose age test holds (or the only limb)."""
     if len(cv.limb_nodes) == 1:
         return next(iter(cv.limb_nodes))
-    for limb, idx in cv.limb_nodes.items():
-        ages = [n for n in _direct_leaves_deep(cv, idx)
-                if n.leaf and n.leaf[0] in ("age_at_least", "age_under")]
-        if ages and all(values[n.index] is True for n in ages):
+    for limb, ages in layout.limb_age_leaves.items():
+        if ages and all(values[i] is True for i in ages):
             return limb
     return None
-
-
-def _direct_leaves_deep(cv: CompiledVersion, idx: int) -> list[CompiledNode]:
-    out = []
-    stack = [idx]
-    seen = set()
-    while stack:
-        i = stack.pop()
-        if i in seen:
-            continue
-        seen.add(i)
-        node = cv.nodes[i]
-        if node.op == "leaf":
-            out.append(node)
-        stack.extend(node.children)
-    return out
 
 
 def _relevant_unknown_leaves(cv: CompiledVersion, values: Sequence[Tri]) -> list[int]:
@@ -501,16 +558,13 @@ def _result_of(cv: CompiledVersion, values: Sequence[Tri],
     return "undetermined"
 
 
-def _questions(ruleset: Ruleset, cv: CompiledVersion, values: Sequence[Tri],
+def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
                leaves: dict[LeafKey, Tri], exclusion: ExclusionCheck | None,
-               findings: Mapping[str, Given], element_of: Mapping[int, str],
-               count_id: str) -> list[Question]:
+               findings: Mapping[str, Given], count_id: str) -> list[Question]:
     vocab = vocabulary().facts
-    relevant = _relevant_unknown_leaves(cv, values)
-    # Which facts feed each relevant leaf, and which element asks for it.
     wanted: dict[str, list[str]] = {}
     leaf_of_fact: dict[str, list[LeafKey]] = {}
-    for i in relevant:
+    for i in _relevant_unknown_leaves(cv, values):
         leaf = cv.nodes[i].leaf
         assert leaf is not None
         if leaf[0] == "excluded":
@@ -521,11 +575,12 @@ def _questions(ruleset: Ruleset, cv: CompiledVersion, values: Sequence[Tri],
         for name in names:
             wanted.setdefault(name, [])
             leaf_of_fact.setdefault(name, []).append(leaf)
-            el = element_of.get(i)
+            el = layout.element_of.get(i)
             if el and el not in wanted[name]:
                 wanted[name].append(el)
     questions = []
     for name, elements in wanted.items():
+        # Decisive: one answer alone would settle the result.
         decisive = False
         for forced in (True, False):
             trial = dict(leaves)
@@ -543,6 +598,7 @@ def _questions(ruleset: Ruleset, cv: CompiledVersion, values: Sequence[Tri],
 
 def _exclusion_facts(exclusion: ExclusionCheck | None,
                      findings: Mapping[str, Given]) -> list[str]:
+    """The facts that would settle an open exclusion check."""
     if exclusion is None:
         return []
     names: list[str] = []
@@ -559,14 +615,10 @@ def _exclusion_facts(exclusion: ExclusionCheck | None,
 def _element_labels(elements: Sequence[ElementOutcome], ids: Sequence[str],
                     lang: Language) -> str:
     by_id = {e.id: e for e in elements}
-    parts = []
-    for i in ids:
-        e = by_id[i]
-        parts.append(f"{e.label(lang)} ({e.citation.provision})")
-    return "; ".join(parts)
+    return "; ".join(f"{by_id[i].label(lang)} ({by_id[i].citation.provision})" for i in ids)
 
 
-def _evaluate_scenario(ruleset: Ruleset, case: Case, count: Count, p: Plan,
+def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
                        findings: Mapping[str, Given], offence: ResolvedOffence,
                        engine: Engine) -> ScenarioResult:
     spec = ruleset.spec
@@ -578,52 +630,54 @@ def _evaluate_scenario(ruleset: Ruleset, case: Case, count: Count, p: Plan,
                   f"{fmt(ruleset.commencement)}.",
                   f"Niet van toepassing op dit feit: {spec.provision} geldt vanaf "
                   f"{fmt(ruleset.commencement)}."), [])
+    layout = _layout(ruleset, cv)
     exclusion = None
     if cv.exclusion_list is not None and cv.version.exclusions is not None:
         participation = findings.get("participation")
         exclusion = _check_exclusion(
-            cv.exclusion_list, ruleset, offence,
+            cv.exclusion_list, offence,
             None if participation is None else participation.finding, findings, p.date_lo,
             cv.version.exclusions.citation)
-    leaf_keys = set(cv.leaves)
-    for nodes in ruleset.caveat_conditions.values():
-        leaf_keys.update(n.leaf for n in nodes if n.leaf is not None)
-    leaves = {k: _leaf_value(k, p, findings, exclusion) for k in leaf_keys}
+    leaves = {k: _leaf_value(k, p, findings, exclusion) for k in layout.leaf_keys}
     values = engine.evaluate(cv, leaves)
     result = _result_of(cv, values, exclusion)
-    limb = _applied_limb(cv, values)
+    limb = _applied_limb(cv, layout, values)
 
-    order = _element_order(cv)
-    element_of: dict[int, str] = {}
+    exclusion_facts = _exclusion_facts_all(exclusion)
     elements: list[ElementOutcome] = []
-    for occ in order:
-        node, parent = occ.node, occ.parent
-        assert node.source.id is not None
+    # A fact read in several places (a shared definition) is described once per outcome.
+    uses: dict[tuple[Any, ...], FactUse] = {}
+    for occ in layout.occurrences:
+        # The limb that does not apply is shown by its own node and its age test alone.
+        if limb is not None and occ.limb is not None and occ.limb != limb and not occ.heads_limb:
+            continue
         facts = []
-        for leaf_node in _direct_leaves(cv, node.index):
-            element_of[leaf_node.index] = node.source.id
-            leaf = leaf_node.leaf
-            assert leaf is not None
-            if leaf[0] == "excluded":
-                for name in _exclusion_facts_all(exclusion):
-                    facts.append(_fact_use(name, findings,
-                                           _given_finding(findings, name), "condition", p))
-                continue
-            fact_name = _leaf_fact(leaf)
-            if fact_name:
-                facts.append(_fact_use(fact_name, findings, values[leaf_node.index],
-                                       "condition", p))
-        for name in node.source.reads:
-            facts.append(_fact_use(name, findings, _given_finding(findings, name), "context", p))
+        for leaf in occ.leaves:
+            if leaf.key[0] == "excluded":
+                for name in exclusion_facts:
+                    facts.append(_fact_use(name, findings, _given_finding(findings, name),
+                                           "condition", p))
+            elif leaf.fact:
+                use = uses.get(leaf.key)
+                if use is None:
+                    use = uses[leaf.key] = _fact_use(leaf.fact, findings, values[leaf.index],
+                                                     "condition", p)
+                facts.append(use)
+        for name in occ.reads:
+            key = ("reads", name)
+            use = uses.get(key)
+            if use is None:
+                use = uses[key] = _fact_use(name, findings, _given_finding(findings, name),
+                                            "context", p)
+            facts.append(use)
         elements.append(ElementOutcome(
-            id=node.source.id, citation=_citation(ruleset, node), label=node.source.label
-            or _text(node.source.id, node.source.id), wording=node.source.wording,
-            value=values[node.index], parent=parent.source.id if parent else None,
-            limb=occ.limb, depth=occ.depth, facts=facts))
+            id=occ.id, citation=occ.citation, label=occ.label, wording=occ.wording,
+            value=values[occ.index], parent=occ.parent, limb=occ.limb, depth=occ.depth,
+            facts=facts))
 
-    questions = (_questions(ruleset, cv, values, leaves, exclusion, findings, element_of,
-                            count.id) if result == "undetermined" else [])
-    deciding, reason = _reason(ruleset, cv, values, result, limb, elements, exclusion)
+    questions = (_questions(cv, layout, values, leaves, exclusion, findings, count.id)
+                 if result == "undetermined" else [])
+    deciding, reason = _reason(ruleset, cv, result, limb, elements, exclusion)
     caveats = _ruleset_caveats(ruleset, leaves, result)
     return ScenarioResult(p, result, limb, values, elements, exclusion, questions, deciding,
                           reason, caveats)
@@ -646,26 +700,26 @@ def _exclusion_facts_all(exclusion: ExclusionCheck | None) -> list[str]:
     return names
 
 
-def _reason(ruleset: Ruleset, cv: CompiledVersion, values: Sequence[Tri], result: Result,
-            limb: Limb | None, elements: Sequence[ElementOutcome],
+def _reason(ruleset: Ruleset, cv: CompiledVersion, result: Result, limb: Limb | None,
+            elements: Sequence[ElementOutcome],
             exclusion: ExclusionCheck | None) -> tuple[list[str], Text]:
     spec = ruleset.spec
     if result == "excluded_offence" and exclusion is not None:
         paras = ", ".join(f"para {m.paragraph}" + (f" with {m.via}" if m.via else "")
                           for m in exclusion.matches if m.applies)
         paras_nl = paras.replace(" with ", " met ")
+        where = exclusion.citation.provision.split(" (")[0]
         return ["not-excluded"], _text(
-            f"The offence is listed in {exclusion.citation.provision.split(' (')[0]} "
-            f"({paras}), so the provision does not apply to it.",
-            f"Het feit staat in {exclusion.citation.provision.split(' (')[0]} ({paras_nl}), "
-            "dus de regeling is er niet op van toepassing.")
+            f"The offence is listed in {where} ({paras}), so the provision does not apply "
+            "to it.",
+            f"Het feit staat in {where} ({paras_nl}), dus de regeling is er niet op van "
+            "toepassing.")
     limb_node = cv.nodes[cv.limb_nodes[limb]] if limb in cv.limb_nodes else None
-    scope_id = limb_node.source.id if limb_node is not None else cv.nodes[cv.protection].source.id
+    scope = limb_node if limb_node is not None else cv.nodes[cv.protection]
+    scope_id = scope.source.id
     top = [e for e in elements if e.parent == scope_id]
-    if limb_node is not None and limb_node.source.label is not None:
-        head_en, head_nl = limb_node.source.label.en, limb_node.source.label.nl
-    else:
-        head_en, head_nl = spec.provision, spec.provision
+    label = scope.source.label
+    head_en, head_nl = (label.en, label.nl) if label else (spec.provision, spec.provision)
     if result == "protected":
         return [scope_id or ""], _text(
             f"{head_en}: every element is met"
@@ -674,8 +728,6 @@ def _reason(ruleset: Ruleset, cv: CompiledVersion, values: Sequence[Tri], result
             + (", en het feit is niet uitgesloten." if exclusion else "."))
     if result == "not_protected":
         failed = [e.id for e in top if e.value is False]
-        if not failed and exclusion is not None and exclusion.excluded is not False:
-            failed = []
         return failed, _text(
             f"{head_en}: not met: {_element_labels(elements, failed, 'en')}.",
             f"{head_nl}: niet voldaan: {_element_labels(elements, failed, 'nl')}.")
@@ -689,18 +741,32 @@ def _reason(ruleset: Ruleset, cv: CompiledVersion, values: Sequence[Tri], result
 
 def _ruleset_caveats(ruleset: Ruleset, leaves: Mapping[LeafKey, Tri],
                      result: Result) -> list[Caveat]:
+    """The ruleset's caveats that hold, or may hold, for this case. Notes only when they hold."""
     if result in ("excluded_offence", "not_in_force"):
         return []
     out = []
-    for cav in ruleset.spec.caveats:
+    for cav, caveat in _caveats_of(ruleset):
         if cav.when is not None:
             nodes = ruleset.caveat_conditions[cav.id]
             value = evaluate_nodes(nodes, leaves)[nodes[-1].index]
             if value is False or (cav.kind == "note" and value is None):
                 continue
-        out.append(Caveat(id=cav.id, kind=cav.kind, text=cav.text, citation=cav.citation,
-                          url=cav.url))
+        out.append(caveat)
     return out
+
+
+_caveat_cache: dict[int, tuple[Ruleset, list[tuple[CaveatSpec, Caveat]]]] = {}
+
+
+def _caveats_of(ruleset: Ruleset) -> list[tuple[CaveatSpec, Caveat]]:
+    """The ruleset's caveats as outcome objects, built once (they are frozen)."""
+    hit = _caveat_cache.get(id(ruleset))
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    built = [(cav, Caveat(id=cav.id, kind=cav.kind, text=cav.text, citation=cav.citation,
+                          url=cav.url)) for cav in ruleset.spec.caveats]
+    _caveat_cache[id(ruleset)] = (ruleset, built)
+    return built
 
 
 # --- merging scenarios into a count outcome -------------------------------------------------
@@ -718,10 +784,10 @@ def _merge_questions(groups: Sequence[Sequence[Question]]) -> list[Question]:
         for q in group:
             if q.fact in merged:
                 old = merged[q.fact]
-                merged[q.fact] = old.model_copy(update={
-                    "decisive": old.decisive or q.decisive,
-                    "elements": list(dict.fromkeys([*old.elements, *q.elements])),
-                    "counts": list(dict.fromkeys([*old.counts, *q.counts]))})
+                merged[q.fact] = dataclasses.replace(
+                    old, decisive=old.decisive or q.decisive,
+                    elements=list(dict.fromkeys([*old.elements, *q.elements])),
+                    counts=list(dict.fromkeys([*old.counts, *q.counts])))
             else:
                 merged[q.fact] = q
     return sorted(merged.values(), key=lambda q: not q.decisive)
@@ -739,7 +805,7 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
     findings = _findings(ruleset, case, count)
     offence = _resolve_offence(ruleset, count)
     plans = plan(ruleset, case, count, as_of)
-    results = [_evaluate_scenario(ruleset, case, count, p, findings, offence, engine)
+    results = [_evaluate_scenario(ruleset, count, p, findings, offence, engine)
                for p in plans]
 
     caveats: list[Caveat] = []
@@ -858,12 +924,7 @@ def evaluate_case(ruleset: Ruleset, case: Case, as_of: dt.date, engine: Engine =
                       | {s.version_from for c in counts for s in c.scenarios
                          if s.version_from is not None})
     return Outcome(
-        case_id=case.case_id,
-        ruleset=RulesetRef(id=spec.id, title=spec.title, jurisdiction=spec.jurisdiction,
-                           jurisdiction_name=spec.jurisdiction_name,
-                           instrument=spec.instrument, provision=spec.provision, url=spec.url,
-                           kind=spec.kind, legal_effect=spec.legal_effect, status=spec.status,
-                           burden=spec.burden.label),
+        case_id=case.case_id, ruleset=_ruleset_ref(ruleset),
         result=results.pop() if len(results) == 1 else None,
         counts=counts,
         questions=_merge_questions([c.questions for c in counts]),
@@ -873,3 +934,20 @@ def evaluate_case(ruleset: Ruleset, case: Case, as_of: dt.date, engine: Engine =
                               ruleset_content_hash=ruleset.content_hash, engine=engine.name,
                               as_of=as_of),
     )
+
+
+_refs: dict[int, tuple[Ruleset, RulesetRef]] = {}
+
+
+def _ruleset_ref(ruleset: Ruleset) -> RulesetRef:
+    hit = _refs.get(id(ruleset))
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    spec = ruleset.spec
+    ref = RulesetRef(id=spec.id, title=spec.title, jurisdiction=spec.jurisdiction,
+                     jurisdiction_name=spec.jurisdiction_name, instrument=spec.instrument,
+                     provision=spec.provision, url=spec.url, kind=spec.kind,
+                     legal_effect=spec.legal_effect, status=spec.status,
+                     burden=spec.burden.label)
+    _refs[id(ruleset)] = (ruleset, ref)
+    return ref

@@ -1,16 +1,19 @@
 """The reasoned outcome: what was decided, on which elements and facts, and what is still open.
 
-Outcomes serialise to JSON (``Outcome.model_dump_json()``), validate back
-(``Outcome.model_validate_json``), and have a JSON Schema (``outcome_json_schema()``).
-They carry no date of birth and no free-text facts: only what the reasoning needs.
+Outcome types are frozen dataclasses, cheap to build on every evaluation. They serialise and
+validate through pydantic with the same method names as the case models:
+``outcome.model_dump_json()``, ``Outcome.model_validate_json(text)``, and
+``outcome_json_schema()`` for other languages. They carry no date of birth and no free-text
+facts: only what the reasoning needs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, TypeAdapter
 
 from ._case import EvidenceLevel, Participation
 from ._ruleset import Kind, LegalEffect, Limb, Status
@@ -33,12 +36,52 @@ DISCLAIMER = Text(
        "Controleer de kanttekeningen en de aangehaalde bronnen.",
 )
 
-_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+_adapters: dict[type, TypeAdapter[Any]] = {}
 
 
-class Citation(BaseModel):
-    model_config = _FROZEN
+def _adapter(cls: type) -> TypeAdapter[Any]:
+    adapter = _adapters.get(cls)
+    if adapter is None:
+        adapter = _adapters[cls] = TypeAdapter(cls)
+    return adapter
 
+
+class _Serialisable:
+    """pydantic-style (de)serialisation for the outcome dataclasses."""
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def model_dump(self, *, mode: Literal["python", "json"] = "python",
+                   exclude_none: bool = False) -> dict[str, Any]:
+        return _adapter(type(self)).dump_python(self, mode=mode,  # type: ignore[no-any-return]
+                                                exclude_none=exclude_none)
+
+    def model_dump_json(self, *, indent: int | None = None, exclude_none: bool = False) -> str:
+        return _adapter(type(self)).dump_json(self, indent=indent,
+                                              exclude_none=exclude_none).decode()
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        return _adapter(cls).validate_python(data)  # type: ignore[no-any-return]
+
+    @classmethod
+    def model_validate_json(cls, text: str | bytes) -> Self:
+        return _adapter(cls).validate_json(text)  # type: ignore[no-any-return]
+
+    @classmethod
+    def model_json_schema(cls) -> dict[str, Any]:
+        return _adapter(cls).json_schema()
+
+
+# Outcome parts built on every evaluation are plain dataclasses: a frozen one costs three
+# times as much to build. Treat them as values all the same. Reference data built once per
+# ruleset and shared by every outcome (Citation, Caveat, RulesetRef) is frozen.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Citation(_Serialisable):
     instrument: str
     provision: str
     url: str | None = None
@@ -47,25 +90,24 @@ class Citation(BaseModel):
         return f"{self.instrument}, {self.provision}"
 
 
-class FactUse(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class FactUse(_Serialisable):
     """A fact an element read: as given, and the finding the rule used."""
 
-    model_config = _FROZEN
-
     fact: str
-    given: Any = Field(description="The value as the case gave it (null: not given).")
-    finding: bool | None = Field(description="The three-valued finding the rule used; for "
-                                 "choice and set facts, whether the element's test held.")
+    given: Annotated[Any, Field(description="The value as the case gave it (null: not given).")]
+    finding: Annotated[bool | None, Field(
+        description="The three-valued finding the rule used; for choice and set facts, "
+        "whether the element's test held.")]
     basis: Literal["finding", "evidence", "not_given", "derived"]
     evidence: EvidenceLevel | None = None
     disproved: bool | None = None
     role: Literal["condition", "context"] = "condition"
 
 
-class ElementOutcome(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ElementOutcome(_Serialisable):
     """One element of the provision, its value and what it rested on."""
-
-    model_config = _FROZEN
 
     id: str
     citation: Citation
@@ -73,42 +115,39 @@ class ElementOutcome(BaseModel):
     wording: str | None = None
     value: bool | None
     parent: str | None = None
-    limb: Limb | None = Field(default=None, description="The limb this occurrence sits in.")
-    depth: int = Field(default=0, ge=0, description="Nesting depth, for display.")
-    facts: list[FactUse] = Field(default_factory=list)
+    limb: Annotated[Limb | None, Field(description="The limb this occurrence sits in.")] = None
+    depth: Annotated[int, Field(ge=0, description="Nesting depth, for display.")] = 0
+    facts: list[FactUse] = field(default_factory=list)
 
 
-class ExclusionMatch(BaseModel):
-    model_config = _FROZEN
-
+@dataclass(slots=True, kw_only=True)
+class ExclusionMatch(_Serialisable):
     paragraph: str
     offence: str
     title: str
     wording: str | None = None
     condition_fact: str | None = None
     condition: bool | None = None
-    via: str | None = Field(default=None, description="The paragraph that reaches this form "
-                            "of participation, if not the principal offence.")
     applies: bool | None
+    via: Annotated[str | None, Field(description="The paragraph that reaches this form of "
+                                     "participation, if not the principal offence.")] = None
 
 
-class ExclusionCheck(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ExclusionCheck(_Serialisable):
     """Whether the offence is on the provision's exclusion list."""
-
-    model_config = _FROZEN
 
     list_id: str
     title: Text
     citation: Citation
     closed: bool
     excluded: bool | None
-    matches: list[ExclusionMatch] = Field(default_factory=list)
     matched_by: Literal["catalogue", "statute_and_section"]
+    matches: list[ExclusionMatch] = field(default_factory=list)
 
 
-class Caveat(BaseModel):
-    model_config = _FROZEN
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Caveat(_Serialisable):
     id: str
     kind: Literal["assumption", "unverified", "interpretation", "note", "disputed_age",
                   "uncatalogued_offence", "evidence"]
@@ -117,24 +156,22 @@ class Caveat(BaseModel):
     url: str | None = None
 
 
-class Question(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Question(_Serialisable):
     """A fact still needed, with the question to ask and why it matters."""
-
-    model_config = _FROZEN
 
     fact: str
     text: Text
     help: Text
-    decisive: bool = Field(description="True if one answer to this question alone would "
-                           "settle the result.")
-    elements: list[str] = Field(default_factory=list,
-                                description="The elements this fact feeds.")
-    counts: list[str] = Field(default_factory=list)
+    decisive: Annotated[bool, Field(description="True if one answer to this question alone "
+                                    "would settle the result.")]
+    elements: Annotated[list[str], Field(description="The elements this fact feeds.")] = field(
+        default_factory=list)
+    counts: list[str] = field(default_factory=list)
 
 
-class OffenceRef(BaseModel):
-    model_config = _FROZEN
-
+@dataclass(slots=True, kw_only=True)
+class OffenceRef(_Serialisable):
     id: str | None
     statute: str
     section: str
@@ -143,44 +180,41 @@ class OffenceRef(BaseModel):
     catalogued: bool
 
 
-class Scenario(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Scenario(_Serialisable):
     """One reading of a disputed age or a date known only as a range."""
-
-    model_config = _FROZEN
 
     label: Text
     result: Result
     limb: Limb | None
     version_from: dt.date | None = None
-    elements: list[ElementOutcome] = Field(default_factory=list)
+    elements: list[ElementOutcome] = field(default_factory=list)
     exclusion: ExclusionCheck | None = None
 
 
-class CountOutcome(BaseModel):
-    model_config = _FROZEN
-
+@dataclass(slots=True, kw_only=True)
+class CountOutcome(_Serialisable):
     count_id: str
     offence: OffenceRef
     participation: Participation | None
     result: Result
-    legal_effect: LegalEffect | None = Field(description="The protection's effect, when "
-                                             "the result is protected.")
+    legal_effect: Annotated[LegalEffect | None, Field(
+        description="The protection's effect, when the result is protected.")]
     limb: Limb | None
     reason: Text
-    deciding_elements: list[str] = Field(default_factory=list)
-    version_from: dt.date | None = Field(default=None, description="valid_from of the "
-                                         "ruleset version applied.")
-    elements: list[ElementOutcome] = Field(default_factory=list)
+    deciding_elements: list[str] = field(default_factory=list)
+    version_from: Annotated[dt.date | None, Field(
+        description="valid_from of the ruleset version applied.")] = None
+    elements: list[ElementOutcome] = field(default_factory=list)
     exclusion: ExclusionCheck | None = None
-    scenarios: list[Scenario] = Field(default_factory=list)
-    caveats: list[Caveat] = Field(default_factory=list)
-    questions: list[Question] = Field(default_factory=list)
+    scenarios: list[Scenario] = field(default_factory=list)
+    caveats: list[Caveat] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
     applies_instead: Text | None = None
 
 
-class RulesetRef(BaseModel):
-    model_config = _FROZEN
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RulesetRef(_Serialisable):
     id: str
     title: Text
     jurisdiction: str
@@ -194,38 +228,37 @@ class RulesetRef(BaseModel):
     burden: Text
 
 
-class Provenance(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Provenance(_Serialisable):
     """What produced the outcome, so a filed outcome can be reproduced."""
 
-    model_config = _FROZEN
-
-    library: Literal["nonpunish"] = "nonpunish"
     library_version: str
     ruleset_id: str
     ruleset_versions: list[dt.date]
     ruleset_content_hash: str
     engine: str
     as_of: dt.date
+    library: Literal["nonpunish"] = "nonpunish"
     schema_version: str = OUTCOME_SCHEMA_VERSION
 
 
-class Outcome(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Outcome(_Serialisable):
     """The reasoned outcome for a case under one ruleset: one :class:`CountOutcome` a count."""
 
-    model_config = _FROZEN
-
-    schema_version: str = OUTCOME_SCHEMA_VERSION
-    disclaimer: Text = DISCLAIMER
     case_id: str | None
     ruleset: RulesetRef
-    result: Result | None = Field(description="The result shared by every count, or null if "
-                                  "counts differ (see counts).")
+    result: Annotated[Result | None, Field(
+        description="The result shared by every count, or null if counts differ (see counts).")]
     counts: list[CountOutcome]
-    questions: list[Question] = Field(default_factory=list,
-                                      description="Every count's open questions, once each.")
-    caveats: list[Caveat] = Field(default_factory=list)
     provenance: Provenance
+    questions: Annotated[list[Question], Field(
+        description="Every count's open questions, once each.")] = field(default_factory=list)
+    caveats: list[Caveat] = field(default_factory=list)
+    disclaimer: Text = DISCLAIMER
+    schema_version: str = OUTCOME_SCHEMA_VERSION
 
 
 def outcome_json_schema() -> dict[str, Any]:
+    """JSON Schema of an outcome, for software in any language."""
     return Outcome.model_json_schema()

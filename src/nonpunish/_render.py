@@ -80,17 +80,9 @@ def _fact(f: FactUse, lang: Language) -> str:
     return f"{f.fact} = {shown}"
 
 
-def _elements_lines(elements: list[ElementOutcome], lang: Language, md: bool,
-                    limb: str | None = None) -> list[str]:
-    """Elements as an indented tree. The limb that does not apply is shown by its age test
-    alone (the JSON keeps every element)."""
+def _elements_lines(elements: list[ElementOutcome], lang: Language, md: bool) -> list[str]:
     lines = []
     for e in elements:
-        is_limb_or_age = e.parent is None or e.limb is None or any(
-            f.fact == "age_at_act" for f in e.facts) or not any(
-            x.id == e.parent and x.limb == e.limb for x in elements)
-        if limb and e.limb and e.limb != limb and not is_limb_or_age:
-            continue
         d = e.depth
         facts = [_fact(f, lang) for f in e.facts]
         fact_text = f" [{'; '.join(facts)}]" if facts else ""
@@ -137,14 +129,14 @@ def _count_lines(c: CountOutcome, lang: Language, md: bool, h: str) -> list[str]
         lines += ["", f"{bold}{_w('instead', lang)}:{bold} {c.applies_instead(lang)}"]
     if c.elements:
         lines += ["", f"{h}{'#' if md else '='} {_w('elements', lang)}", ""]
-        lines += _elements_lines(c.elements, lang, md, c.limb)
+        lines += _elements_lines(c.elements, lang, md)
     if c.exclusion:
         lines += ["", f"{h}{'#' if md else '='} {_w('exclusion', lang)}", ""]
         lines += _exclusion_lines(c.exclusion, lang, md)
     for s in c.scenarios:
         head = f"{h}{'#' if md else '='} {_w('scenario', lang)}: {s.label(lang)}"
         lines += ["", f"{head} → {_w(s.result, lang)}", ""]
-        lines += _elements_lines(s.elements, lang, md, s.limb)
+        lines += _elements_lines(s.elements, lang, md)
         if s.exclusion:
             lines += _exclusion_lines(s.exclusion, lang, md)
     if c.questions:

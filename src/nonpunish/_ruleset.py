@@ -15,10 +15,12 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from ._case import EvidenceLevel
 from ._errors import ErrorDetail, RulesetError, UnknownRulesetError
@@ -78,8 +80,12 @@ class Node(BaseModel):
             raise ValueError("`is` and `includes_any` go with `fact`")
         if self.is_ is not None and self.includes_any is not None:
             raise ValueError("use one of `is` and `includes_any`")
-        if self.id is not None and (self.citation is None or self.label is None):
-            raise ValueError(f"element {self.id!r} needs a citation and a label")
+        if self.id is not None and self.citation is None:
+            raise PydanticCustomError("missing_citation",
+                                      "element '{id}' needs a citation", {"id": self.id})
+        if self.id is not None and self.label is None:
+            raise PydanticCustomError("missing_label",
+                                      "element '{id}' needs a label", {"id": self.id})
         if (self.all is not None and len(self.all) == 0) or (self.any is not None and not self.any):
             raise ValueError("`all` and `any` need at least one condition")
         return self
@@ -343,6 +349,15 @@ class Ruleset:
                 return cv
         return None
 
+    @cached_property
+    def boundary_dates(self) -> tuple[dt.date, ...]:
+        """Dates on which something in the ruleset changes, in order."""
+        return tuple(sorted(self.boundaries()))
+
+    @cached_property
+    def age_threshold_list(self) -> tuple[int, ...]:
+        return tuple(sorted(self.age_thresholds()))
+
     def boundaries(self) -> set[dt.date]:
         """Dates on which something in the ruleset changes."""
         dates: set[dt.date] = set()
@@ -407,22 +422,28 @@ def _check_tree(node: Node, path: tuple[str | int, ...], spec: RulesetFile, doc:
                 in_definition: bool = False) -> None:
     for n, p in _walk(node, path):
         where = doc.where(p)
+        # Point at the offending line (the `fact:`, `is:` or `reads:` entry), not the node's.
         err = None
+        err_at: tuple[str | int, ...] = (*p, "fact")
         if n.fact is not None:
+            known = n.fact in vocabulary().facts
             if n.is_ is not None:
                 err = _check_fact(n.fact, "is", value=n.is_)
+                err_at = err_at if not known else (*p, "is")
             elif n.includes_any is not None:
                 err = _check_fact(n.fact, "includes_any", values=n.includes_any)
+                err_at = err_at if not known else (*p, "includes_any")
             else:
                 err = _check_fact(n.fact, "finding")
-        for r in n.reads:
-            if r not in vocabulary().facts:
-                err = f"unknown fact {r!r} in reads"
         if err:
-            problems.append(ErrorDetail("unknown_fact", err, where))
+            problems.append(ErrorDetail("unknown_fact", err, doc.where(err_at)))
+        for j, r in enumerate(n.reads):
+            if r not in vocabulary().facts:
+                problems.append(ErrorDetail("unknown_fact", f"unknown fact {r!r} in reads",
+                                            doc.where((*p, "reads", j))))
         if n.ref is not None and n.ref not in spec.definitions:
             problems.append(ErrorDetail("unknown_definition",
-                                        f"no definition {n.ref!r}", where))
+                                        f"no definition {n.ref!r}", doc.where((*p, "ref"))))
         if n.excluded and not has_exclusions:
             problems.append(ErrorDetail("invalid_condition",
                                         "`excluded` used but the version has no exclusion list",
