@@ -16,7 +16,7 @@ from ._case import Case, check_case
 from ._engine import REFERENCE, Engine
 from ._errors import CaseError, EngineUnavailableError, ErrorDetail
 from ._evaluate import evaluate_case
-from ._files import Document, details_from_validation, parse_text, read_document
+from ._files import Document, as_mapping, details_from_validation, parse_text, read_document
 from ._outcome import Outcome, outcome_json_schema
 from ._ruleset import Ruleset, RulesetFile, load_ruleset_file, load_shipped, shipped_ids
 
@@ -62,10 +62,12 @@ def load_ruleset(ruleset: str | Path) -> Ruleset:
 
 
 def _case_from(data: Any, doc: Document | None, as_of: dt.date) -> Case:
+    if doc is not None:
+        data = as_mapping(doc, "a case")
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        details = details_from_validation(exc, doc)
+        details = details_from_validation(exc, doc, data=data)
         raise CaseError(details[0].message, code=details[0].code,
                         location=details[0].location, details=details) from None
     problems = check_case(case, as_of)
@@ -110,8 +112,13 @@ def _engine(name: EngineName | Engine) -> Engine:
     if name == "reference":
         return REFERENCE
     if name == "durable":
-        from ._durable import durable_engine
-
+        try:
+            from ._durable import durable_engine
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}._durable":
+                raise
+            raise EngineUnavailableError("the durable engine is not part of this installation",
+                                         code="engine_unavailable") from None
         return durable_engine()
     raise EngineUnavailableError(f"unknown engine {name!r} (use 'reference' or 'durable')",
                                  code="unknown_engine")

@@ -12,7 +12,8 @@ import difflib
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic_core import PydanticCustomError
 
 from ._errors import ErrorDetail
 
@@ -71,13 +72,31 @@ class DateRange(BaseModel):
         return self
 
 
+#: The oldest age accepted, in whole years.
+MAX_AGE = 120
+
+
+def _plausible_age(value: Any) -> Any:
+    """Refuse an impossible age with its own code, before type checks (and before the
+    int-or-range union, so the error is one clear line)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_AGE:
+        # The age itself is not repeated: error messages hold no case facts.
+        raise PydanticCustomError(
+            "impossible_age", "not a possible age (give a whole number of years, 0 to {max})",
+            {"max": MAX_AGE})
+    return value
+
+
+Age = Annotated[int, Strict(), Field(ge=0, le=MAX_AGE), BeforeValidator(_plausible_age)]
+
+
 class AgeRange(BaseModel):
     """An age known only as a range, in whole years (both ends included)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    min: Annotated[int, Strict()] = Field(ge=0, le=120)
-    max: Annotated[int, Strict()] = Field(ge=0, le=120)
+    min: Age
+    max: Age
 
     @model_validator(mode="after")
     def _ordered(self) -> AgeRange:
@@ -87,7 +106,8 @@ class AgeRange(BaseModel):
 
 
 DateInput = dt.date | DateRange
-AgeInput = Annotated[int, Strict(), Field(ge=0, le=120)] | AgeRange
+AgeInput = Annotated[Annotated[int, Strict(), Field(ge=0, le=MAX_AGE)] | AgeRange,
+                     BeforeValidator(_plausible_age)]
 
 Participation = Literal[
     "principal", "attempt", "conspiracy", "aiding_abetting", "encouraging_assisting"
@@ -162,6 +182,12 @@ class Count(BaseModel):
     )
 
 
+def _some_counts(value: Any) -> Any:
+    if isinstance(value, list) and not value:
+        raise PydanticCustomError("no_counts", "a case needs at least one count")
+    return value
+
+
 class Case(BaseModel):
     """A case: the person, shared findings, and one or more counts."""
 
@@ -172,7 +198,8 @@ class Case(BaseModel):
     facts: dict[str, FactValue] = Field(
         default_factory=dict, description="Findings shared by every count."
     )
-    counts: list[Count] = Field(min_length=1, max_length=500)
+    counts: Annotated[list[Count], BeforeValidator(_some_counts)] = Field(min_length=1,
+                                                                         max_length=500)
     competent_authority: list[CompetentAuthorityDecision] = Field(default_factory=list)
 
 
@@ -235,6 +262,10 @@ def _date_bounds(value: DateInput | None) -> tuple[dt.date | None, dt.date | Non
     return value.earliest, value.latest
 
 
+def _whole_years(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def check_case(case: Case, as_of: dt.date) -> list[tuple[Loc, ErrorDetail]]:
     """Meaning checks that a schema cannot express. Returns (field path, problem) pairs."""
     from ._offences import catalogue_has
@@ -269,6 +300,11 @@ def check_case(case: Case, as_of: dt.date) -> list[tuple[Loc, ErrorDetail]]:
         if act_hi is not None and dob_lo is not None and act_hi < dob_lo:
             problems.append(_detail(
                 "act_before_birth", "the act date is before the person's date of birth",
+                (*loc, "act_date")))
+        if (act_lo is not None and dob_hi is not None
+                and _whole_years(dob_hi, act_lo) > MAX_AGE):
+            problems.append(_detail(
+                "impossible_age", f"the person would have been over {MAX_AGE} at the act",
                 (*loc, "act_date")))
         if count.decision_date is not None:
             if count.decision_date > as_of:

@@ -51,3 +51,15 @@ def test_json_errors_name_the_line() -> None:
         parse_json('{\n  "a": 1,\n  "b": \n}', "c.json")
     assert info.value.code == "json_syntax"
     assert info.value.location == "c.json:4"
+
+
+def test_only_true_and_false_are_booleans() -> None:
+    # YAML 1.1 would read "no" as false: an answer typed as "no" must not become a finding.
+    doc = parse_yaml("a: no\nb: yes\nc: true\nd: False\ne: off\n", "f.yaml")
+    assert doc.data == {"a": "no", "b": "yes", "c": True, "d": False, "e": "off"}
+
+
+def test_json_documents_know_their_lines_when_asked() -> None:
+    doc = parse_json('{\n  "a": 1,\n  "b": {"c": [1,\n    2]}\n}', "c.json")
+    assert doc.line_of(("a",)) == 2
+    assert doc.line_of(("b", "c", 1)) == 4

@@ -1,0 +1,599 @@
+"""The ``nonpunish`` command: list, show, evaluate and validate rulesets and cases.
+
+Only the result goes to stdout. A mistake in the input is one line on stderr,
+``nonpunish: error: <what, where> [code]``, and exit status 2; nothing else is printed, and
+no case fact is logged. Exit status 0 means the command did its job, whatever the outcome of
+an evaluation. Any other exception is a bug in nonpunish and propagates with its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import _api
+from ._case import Case
+from ._errors import FileFormatError, InputError, NonpunishError
+from ._files import Document, read_document
+from ._offences import ExclusionList, catalogues, load_exclusion_list
+from ._render import _WORDS as _OUTCOME_WORDS
+from ._render import render
+from ._ruleset import Node, Ruleset, _check_fact
+from ._text import Language
+
+PROG = "nonpunish"
+RULESET_SCHEMA = "nonpunish-ruleset/1"
+EXCLUSION_LIST_SCHEMA = "nonpunish-exclusion-list/1"
+SCHEMA_NAMES = ("case", "outcome", "ruleset")
+
+
+# --- argument parsing ------------------------------------------------------------------------
+
+class _UsageError(Exception):
+    """argparse found a mistake on the command line."""
+
+
+class _ParserExit(Exception):  # noqa: N818 - it is not an error: --help, --version
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that reports a usage mistake in one line and never calls sys.exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise _ParserExit(status)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="Non-punishment provisions for victims of trafficking, as rules you can "
+        "run. Decision support, not legal advice.",
+        epilog="Exit status: 0 done (whatever the outcome of an evaluation); 2 a mistake in "
+        "the input, told in one line on stderr with its code; 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_api.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("list", help="the shipped rulesets")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = sub.add_parser("show", help="a ruleset: its elements, exclusion list and caveats")
+    p.add_argument("ruleset", metavar="RULESET",
+                   help="a shipped ruleset id (see `nonpunish list`) or a ruleset file (.yaml)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--lang", choices=("en", "nl"), default="en")
+
+    p = sub.add_parser(
+        "evaluate", help="evaluate a case under a ruleset",
+        usage=f"{PROG} evaluate [-h] [options] (RULESET CASE | --ruleset-file PATH CASE)",
+        description="Evaluate CASE (a JSON or YAML file, or - for stdin) under a shipped "
+        "ruleset RULESET, or under the ruleset file given with --ruleset-file.")
+    p.add_argument("inputs", nargs="*", metavar="[RULESET] CASE", help=argparse.SUPPRESS)
+    p.add_argument("--ruleset-file", type=Path, metavar="PATH",
+                   help="a ruleset file of your own, instead of RULESET")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="how to write the outcome (default: text)")
+    p.add_argument("--lang", choices=("en", "nl"), default="en",
+                   help="English or Dutch (default: en)")
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                   help="the date to evaluate on (default: today), for reproducible results")
+    p.add_argument("--engine", choices=("reference", "durable"), default="reference",
+                   help="the evaluation engine (default: reference)")
+
+    p = sub.add_parser("validate", help="check a case or ruleset file")
+    p.add_argument("file", metavar="FILE", help="a case (JSON or YAML, - for stdin), a "
+                   "ruleset or an exclusion list")
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                   help="the date a case is checked against (default: today)")
+
+    p = sub.add_parser("schema", help="JSON Schemas of the case, outcome and ruleset formats")
+    p.add_argument("which", nargs="?", choices=SCHEMA_NAMES, metavar="{case,outcome,ruleset}",
+                   help="the schema to print")
+    p.add_argument("--output", type=Path, metavar="DIR",
+                   help="write the schema(s) to DIR as NAME.schema.json")
+    return parser
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = _parser()
+    args, extra = parser.parse_known_args(list(argv))
+    # argparse stops filling positionals at the first option, so `evaluate R --as-of D C`
+    # leaves C over; take such leftovers as positionals of `evaluate`.
+    if extra and args.command == "evaluate" and all(x == "-" or not x.startswith("-")
+                                                    for x in extra):
+        args.inputs = [*args.inputs, *extra]
+        extra = []
+    if extra:
+        raise _UsageError(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+# --- reading input ---------------------------------------------------------------------------
+
+STDIN = "<stdin>"
+
+
+def _read_stdin() -> str:
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read()
+    raw: bytes = buffer.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FileFormatError(
+            f"input is not UTF-8 text (first bad byte at offset {exc.start})",
+            code="file_encoding", location=f"{STDIN}:{line}") from None
+
+
+def _read_case(source: str, as_of: dt.date) -> Case:
+    if source == "-":
+        return _api.read_case(STDIN, as_of=as_of, text=_read_stdin())
+    return _api.read_case(source, as_of=as_of)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    infos = _api.list_rulesets()
+    if args.format == "json":
+        _out(json.dumps([{
+            "id": i.id, "jurisdiction": i.jurisdiction, "kind": i.kind,
+            "legal_effect": i.legal_effect, "status": i.status,
+            "in_force_from": i.in_force_from.isoformat(), "title": i.title,
+        } for i in infos], indent=2, ensure_ascii=False))
+        return 0
+    header = ("ID", "JURISDICTION", "KIND", "LEGAL EFFECT", "STATUS", "IN FORCE FROM", "TITLE")
+    rows = [header] + [(i.id, i.jurisdiction, i.kind, i.legal_effect, i.status,
+                        i.in_force_from.isoformat(), i.title) for i in infos]
+    widths = [max(len(r[c]) for r in rows) for c in range(len(header) - 1)]
+    _out("\n".join("  ".join([*(r[c].ljust(widths[c]) for c in range(len(widths))), r[-1]])
+                   for r in rows))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    inputs: list[str] = args.inputs
+    if args.ruleset_file is not None:
+        if len(inputs) != 1:
+            raise _UsageError("with --ruleset-file give only CASE"
+                              if inputs else "give CASE (a file, or - for stdin)")
+        ruleset: str | Path = args.ruleset_file
+        case_source = inputs[0]
+    else:
+        if len(inputs) != 2:
+            raise _UsageError("give RULESET and CASE, or --ruleset-file PATH and CASE"
+                              if len(inputs) < 2 else
+                              f"unrecognized arguments: {' '.join(inputs[2:])}")
+        ruleset, case_source = inputs
+    as_of: dt.date = args.as_of or dt.date.today()
+    rs = _api.load_ruleset(ruleset)
+    case = _read_case(case_source, as_of)
+    outcome = _api.evaluate(case, rs, as_of=as_of, engine=args.engine)
+    _out(render(outcome, args.format, args.lang))
+    return 0
+
+
+def _kind_of(doc: Document) -> str:
+    data = doc.data
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if schema == RULESET_SCHEMA:
+        return "ruleset"
+    if schema == EXCLUSION_LIST_SCHEMA:
+        return "exclusion list"
+    if schema is not None and isinstance(schema, str) and schema.startswith("nonpunish-"):
+        raise InputError(f"cannot validate a {schema!r} file on its own",
+                         code="unknown_schema", location=doc.where(("schema",)))
+    return "case"
+
+
+def _counts(case: Case) -> str:
+    n = len(case.counts)
+    return f"{n} count" if n == 1 else f"{n} counts"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    source: str = args.file
+    as_of: dt.date = args.as_of or dt.date.today()
+    if source == "-":
+        case = _api.read_case(STDIN, as_of=as_of, text=_read_stdin())
+        _out(f"{STDIN}: valid case ({_counts(case)})")
+        return 0
+    doc = read_document(source)
+    kind = _kind_of(doc)
+    if kind == "ruleset":
+        rs = _api.load_ruleset(Path(source))
+        _out(f"{source}: valid ruleset {rs.id}")
+    elif kind == "exclusion list":
+        xl = load_exclusion_list(Path(source), _check_fact)
+        _out(f"{source}: valid exclusion list {xl.id} ({len(xl.entries)} entries)")
+    else:
+        case = _api.read_case(source, as_of=as_of)
+        _out(f"{source}: valid case ({_counts(case)})")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    schemas = _api.json_schemas()
+    if args.output is None:
+        if args.which is None:
+            raise _UsageError("give the schema to print (case, outcome or ruleset), "
+                              "or --output DIR to write them all")
+        _out(json.dumps(schemas[args.which], indent=2, ensure_ascii=False))
+        return 0
+    names = [args.which] if args.which else list(SCHEMA_NAMES)
+    out_dir: Path = args.output
+    written = []
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            path = out_dir / f"{name}.schema.json"
+            path.write_text(json.dumps(schemas[name], indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+            written.append(path)
+    except OSError as exc:
+        raise InputError(f"cannot write the schemas: {exc.strerror}",
+                         code="output_unwritable", location=str(out_dir)) from None
+    _out("\n".join(str(p) for p in written))
+    return 0
+
+
+# --- show: a ruleset for a reader --------------------------------------------------------------
+
+_SHOW: dict[str, dict[Language, str]] = {
+    "id": {"en": "Id", "nl": "Id"},
+    "jurisdiction": {"en": "Jurisdiction", "nl": "Rechtsgebied"},
+    "instrument": {"en": "Instrument", "nl": "Regeling"},
+    "url": {"en": "Source", "nl": "Bron"},
+    "kind": {"en": "Kind", "nl": "Soort"},
+    "effect": {"en": "Legal effect", "nl": "Rechtsgevolg"},
+    "status": {"en": "Status", "nl": "Status"},
+    "summary": {"en": "Summary", "nl": "Samenvatting"},
+    "burden": {"en": "Burden of proof", "nl": "Bewijslast"},
+    "temporal": {"en": "In time", "nl": "Werking in de tijd"},
+    "relevant_date": {"en": "Relevant date", "nl": "Peildatum"},
+    "rule": {"en": "Rule", "nl": "Regel"},
+    "in_force_from": {"en": "In force from", "nl": "In werking sinds"},
+    "before": {"en": "Before commencement", "nl": "Vóór inwerkingtreding"},
+    "versions": {"en": "Versions", "nl": "Versies"},
+    "version": {"en": "Version", "nl": "Versie"},
+    "from": {"en": "from", "nl": "vanaf"},
+    "until": {"en": "until", "nl": "tot en met"},
+    "open_end": {"en": "no end date", "nl": "zonder einddatum"},
+    "elements": {"en": "Elements", "nl": "Elementen"},
+    "exclusion": {"en": "Exclusion list", "nl": "Uitsluitingslijst"},
+    "closed": {"en": "closed list: an offence not on it is not excluded",
+               "nl": "gesloten lijst: een feit dat er niet op staat is niet uitgesloten"},
+    "open_list": {"en": "open list", "nl": "open lijst"},
+    "para": {"en": "para", "nl": "par."},
+    "only_if": {"en": "only if", "nl": "alleen als"},
+    "ancillary": {"en": "Ancillary offences", "nl": "Deelnemings- en voorbereidingsvormen"},
+    "caveats": {"en": "Caveats", "nl": "Kanttekeningen"},
+    "content_hash": {"en": "Content hash", "nl": "Inhoudshash"},
+    "all": {"en": "all of:", "nl": "alle:"},
+    "any": {"en": "any of:", "nl": "een van:"},
+    "not": {"en": "not:", "nl": "niet:"},
+    "fact": {"en": "fact", "nl": "feit"},
+    "is": {"en": "is", "nl": "is"},
+    "includes_any": {"en": "includes any of", "nl": "bevat een van"},
+    "age_at_least": {"en": "age at the act at least", "nl": "leeftijd ten tijde van het feit "
+                     "minstens"},
+    "age_under": {"en": "age at the act under", "nl": "leeftijd ten tijde van het feit onder"},
+    "excluded": {"en": "the offence is on the exclusion list",
+                 "nl": "het feit staat op de uitsluitingslijst"},
+    "definition": {"en": "definition", "nl": "definitie"},
+    "reads": {"en": "shown with", "nl": "getoond met"},
+    "limb": {"en": "limb", "nl": "toets"},
+    "act": {"en": "the date of the act", "nl": "de datum van het feit"},
+    "decision": {"en": "the date of the decision", "nl": "de datum van de beslissing"},
+    "no_retrospection": {"en": "no retrospection: only acts from commencement",
+                         "nl": "geen terugwerkende kracht: alleen feiten vanaf inwerkingtreding"},
+    "lex_mitior": {"en": "lex mitior: the more lenient law applies",
+                   "nl": "lex mitior: de lichtere wet geldt"},
+    "as_if_in_force": {"en": "applied as if in force", "nl": "toegepast alsof van kracht"},
+    "defence": {"en": "defence", "nl": "verweer"},
+    "exemption_from_penalty": {"en": "exemption from penalty", "nl": "vrijstelling van straf"},
+    "presumption_against_prosecution": {"en": "presumption against prosecution",
+                                        "nl": "vermoeden tegen vervolging"},
+    "prosecutorial_discretion": {"en": "prosecutorial discretion",
+                                 "nl": "vervolgingsdiscretie"},
+    "minimum_standard": {"en": "minimum standard", "nl": "minimumnorm"},
+    "in_force": {"en": "in force", "nl": "van kracht"},
+    "proposal": {"en": "proposal", "nl": "voorstel"},
+    "repealed": {"en": "repealed", "nl": "ingetrokken"},
+    "adult": {"en": "adult", "nl": "volwassene"},
+    "child": {"en": "child", "nl": "kind"},
+    "attempt": {"en": "attempt", "nl": "poging"},
+    "conspiracy": {"en": "conspiracy", "nl": "samenspanning"},
+    "aiding_abetting": {"en": "aiding and abetting", "nl": "medeplichtigheid"},
+    "encouraging_assisting": {"en": "encouraging or assisting", "nl": "aanmoedigen of helpen"},
+    "principal": {"en": "principal", "nl": "pleger"},
+    "assumption": {"en": "assumption", "nl": "aanname"},
+    "unverified": {"en": "unverified", "nl": "niet geverifieerd"},
+    "interpretation": {"en": "interpretation", "nl": "interpretatie"},
+    "note": {"en": "note", "nl": "opmerking"},
+}
+
+
+def _s(key: str, lang: Language) -> str:
+    words = _SHOW.get(key) or _OUTCOME_WORDS.get(key)
+    return words[lang] if words else key
+
+
+class _ShowWriter:
+    """Text or Markdown: headings, labelled lines and indented lists."""
+
+    def __init__(self, md: bool, lang: Language) -> None:
+        self.md = md
+        self.lang = lang
+        self.lines: list[str] = []
+
+    def heading(self, level: int, text: str) -> None:
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+        if self.md:
+            self.lines.append(f"{'#' * level} {text}")
+        else:
+            self.lines.append(f"{'=' * level} {text}")
+        self.lines.append("")
+
+    def field(self, key: str, value: str) -> None:
+        label = _s(key, self.lang)
+        self.lines.append(f"- **{label}:** {value}" if self.md else f"{label}: {value}")
+
+    def item(self, depth: int, text: str) -> None:
+        self.lines.append("  " * depth + "- " + text)
+
+    def more(self, depth: int, text: str) -> None:
+        """A further line of the item at ``depth``."""
+        self.lines.append("  " * (depth + 1) + text)
+
+    def para(self, text: str) -> None:
+        self.lines.append(text)
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _leaf_text(node: Node, lang: Language) -> str:
+    if node.fact is not None:
+        fact = f"`{node.fact}`"
+        if node.is_ is not None:
+            return f"{_s('fact', lang)} {fact} {_s('is', lang)} {node.is_}"
+        if node.includes_any is not None:
+            return (f"{_s('fact', lang)} {fact} {_s('includes_any', lang)} "
+                    f"{', '.join(node.includes_any)}")
+        return f"{_s('fact', lang)} {fact}"
+    if node.age_at_least is not None:
+        return f"{_s('age_at_least', lang)} {node.age_at_least}"
+    if node.age_under is not None:
+        return f"{_s('age_under', lang)} {node.age_under}"
+    if node.excluded:
+        return _s("excluded", lang)
+    return "?"
+
+
+def _tree(w: _ShowWriter, node: Node, definitions: dict[str, Node], depth: int,
+          stack: tuple[str, ...] = ()) -> None:
+    lang = w.lang
+    if node.ref is not None:
+        target = definitions.get(node.ref)
+        if target is None or node.ref in stack:  # refused on load; never reached
+            w.item(depth, f"{_s('definition', lang)} {node.ref}")
+            return
+        _tree(w, target, definitions, depth, (*stack, node.ref))
+        return
+    if node.all is not None:
+        test, children = _s("all", lang), node.all
+    elif node.any is not None:
+        test, children = _s("any", lang), node.any
+    elif node.not_ is not None:
+        test, children = _s("not", lang), (node.not_,)
+    else:
+        test, children = _leaf_text(node, lang), ()
+    if node.id is not None:
+        label = node.label(lang) if node.label is not None else node.id
+        limb = f" ({_s('limb', lang)}: {_s(node.limb, lang)})" if node.limb else ""
+        ident = f"`{node.id}`" if w.md else f"[{node.id}]"
+        w.item(depth, f"{node.citation} {label}{limb} {ident}: {test}")
+        if node.wording:
+            w.more(depth, f"“{' '.join(node.wording.split())}”")
+        if node.reads:
+            w.more(depth, f"({_s('reads', lang)}: {', '.join(node.reads)})")
+    else:
+        w.item(depth, test)
+    for child in children:
+        _tree(w, child, definitions, depth + 1, stack)
+
+
+def _offence_title(catalogue: str, key: str) -> str:
+    cat = catalogues().get(catalogue)
+    offence = cat.offences.get(key) if cat is not None else None
+    if offence is None:
+        return key
+    if offence.statute == "common law":
+        return f"{offence.title} (common law)"
+    section = offence.section
+    where = f"section {section}" if section[:1].isdigit() else section
+    return f"{offence.title} ({offence.statute}, {where})"
+
+
+def _exclusion(w: _ShowWriter, xl: ExclusionList, citation: str, wording: str | None) -> None:
+    lang = w.lang
+    w.para(f"{xl.title(lang)} — {xl.instrument}, {xl.provision} ({citation}); "
+           f"{_s('closed' if xl.closed else 'open_list', lang)}; {_s('from', lang)} "
+           f"{xl.valid_from}")
+    w.para(xl.url)
+    if wording:
+        w.para(f"“{' '.join(wording.split())}”")
+    if xl.source:
+        w.para(xl.source)
+    w.para("")
+    for e in xl.entries:
+        text = f"{_s('para', lang)} {e.paragraph}: {_offence_title(xl.catalogue, e.offence)}"
+        if e.only_if is not None:
+            text += f"; {_s('only_if', lang)} `{e.only_if.fact}`"
+        if e.valid_from is not None:
+            text += f"; {_s('from', lang)} {e.valid_from}"
+        if e.valid_to is not None:
+            text += f"; {_s('until', lang)} {e.valid_to}"
+        if e.inserted_by:
+            text += f" ({e.inserted_by})"
+        w.item(0, text)
+        if e.wording:
+            w.more(0, f"“{' '.join(e.wording.split())}”")
+    if xl.ancillary:
+        w.para("")
+        w.para(f"{_s('ancillary', lang)}:")
+        for a in xl.ancillary:
+            forms = ", ".join(_s(p, lang) for p in a.participation)
+            w.item(0, f"{_s('para', lang)} {a.paragraph} ({forms}): "
+                      f"“{' '.join(a.wording.split())}”")
+
+
+def _show_text(rs: Ruleset, lang: Language, md: bool) -> str:
+    s = rs.spec
+    w = _ShowWriter(md, lang)
+    w.heading(1, s.title(lang))
+    w.field("id", f"`{s.id}`" if md else s.id)
+    w.field("jurisdiction", f"{s.jurisdiction_name(lang)} ({s.jurisdiction})")
+    w.field("instrument", f"{s.instrument}, {s.provision}")
+    w.field("url", s.url)
+    w.field("kind", _s(s.kind, lang))
+    w.field("effect", _s(s.legal_effect, lang))
+    w.field("status", _s(s.status, lang))
+    w.field("in_force_from", rs.commencement.isoformat())
+    w.field("content_hash", rs.content_hash)
+    w.heading(2, _s("summary", lang))
+    w.para(" ".join(s.summary(lang).split()))
+
+    w.heading(2, _s("burden", lang))
+    w.para(f"{s.burden.label(lang)} ({s.burden.citation})")
+    if s.burden.url:
+        w.para(s.burden.url)
+
+    t = s.temporal
+    w.heading(2, _s("temporal", lang))
+    w.field("relevant_date", _s(t.relevant_date, lang))
+    w.field("rule", f"{_s(t.rule, lang)} ({t.citation})")
+    w.field("in_force_from", rs.commencement.isoformat())
+    w.field("before", " ".join(t.before_commencement(lang).split()))
+
+    w.heading(2, _s("versions", lang))
+    for cv in rs.compiled:
+        v = cv.version
+        end = f"{_s('until', lang)} {v.valid_to}" if v.valid_to else _s("open_end", lang)
+        w.heading(3, f"{_s('version', lang)} {_s('from', lang)} {v.valid_from}, {end}")
+        w.para(v.source)
+        if v.url:
+            w.para(v.url)
+        w.heading(4, _s("elements", lang))
+        _tree(w, v.protection, dict(s.definitions), 0)
+        if cv.exclusion_list is not None and v.exclusions is not None:
+            w.heading(4, f"{_s('exclusion', lang)} ({v.exclusions.citation})")
+            _exclusion(w, cv.exclusion_list, v.exclusions.citation, v.exclusions.wording)
+
+    if s.caveats:
+        w.heading(2, _s("caveats", lang))
+        for c in s.caveats:
+            cite = f" ({c.citation})" if c.citation else ""
+            w.item(0, f"[{_s(c.kind, lang)}] {' '.join(c.text(lang).split())}{cite}")
+    return w.text()
+
+
+def _show_json(rs: Ruleset) -> str:
+    data: dict[str, Any] = rs.spec.model_dump(mode="json", by_alias=True)
+    data["content_hash"] = rs.content_hash
+    lists: dict[str, Any] = {}
+    for cv in rs.compiled:
+        ref = cv.version.exclusions.list if cv.version.exclusions else None
+        if ref is not None and cv.exclusion_list is not None and ref not in lists:
+            lists[ref] = cv.exclusion_list.model_dump(mode="json", by_alias=True)
+    data["exclusion_lists"] = lists
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    rs = _api.load_ruleset(args.ruleset)
+    if args.format == "json":
+        _out(_show_json(rs))
+    else:
+        _out(_show_text(rs, args.lang, args.format == "markdown"))
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "list": _cmd_list,
+    "show": _cmd_show,
+    "evaluate": _cmd_evaluate,
+    "validate": _cmd_validate,
+    "schema": _cmd_schema,
+}
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+def _error(message: str) -> int:
+    sys.stderr.write(f"{PROG}: error: {' '.join(message.split())}\n")
+    return 2
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush does
+    not fail again (the recipe in the Python documentation on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 done, 2 a mistake in the input)."""
+    try:
+        try:
+            args = _parse(sys.argv[1:] if argv is None else argv)
+        except _ParserExit as done:
+            return done.status
+        status = _COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except _UsageError as exc:
+        return _error(str(exc))
+    except NonpunishError as exc:
+        return _error(exc.one_line())
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+
+
+__all__ = ["main"]
