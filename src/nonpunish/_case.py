@@ -233,7 +233,11 @@ def _check_facts(facts: dict[str, Any], loc: Loc) -> list[tuple[Loc, ErrorDetail
         if value is None or value == "unknown":
             continue
         if spec.type == "finding":
-            if not isinstance(value, bool | Evidence):
+            if isinstance(value, Evidence) and not spec.evidence:
+                problems.append(_detail(
+                    "fact_value", "this fact is about the charge, not a matter of proof: "
+                    "give true, false or null", here))
+            elif not isinstance(value, bool | Evidence):
                 problems.append(_detail(
                     "fact_value",
                     "expected true, false, null (unknown) or {evidence: LEVEL}", here))

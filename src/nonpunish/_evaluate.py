@@ -63,6 +63,20 @@ _UNCATALOGUED = Text(
     nl="Het strafbare feit staat niet in de catalogus. Het is aan de uitsluitingslijst "
        "getoetst op de wet en het artikel zoals opgegeven; controleer de tekst van de lijst zelf.",
 )
+_GIVEN_BROADLY = Text(
+    en="The offence was given by a section that is broader than an entry on the exclusion "
+       "list (for example a section where the list names one subsection), so whether it is "
+       "excluded stays open. Give the offence's catalogue id, or its subsection.",
+    nl="Het strafbare feit is opgegeven met een artikel dat ruimer is dan een vermelding op de "
+       "uitsluitingslijst (bijvoorbeeld een artikel waar de lijst één lid noemt), dus of het is "
+       "uitgesloten blijft open. Geef de catalogus-id van het feit, of het lid.",
+)
+_AGE_NOT_GIVEN = Text(
+    en="No date of birth or age was given, so every limb was evaluated; where they differ, "
+       "the age is asked for.",
+    nl="Er is geen geboortedatum of leeftijd opgegeven, dus alle toetsen zijn beoordeeld; "
+       "waar die verschillen, wordt naar de leeftijd gevraagd.",
+)
 _LEAP_DAY = Text(
     en="The person was born on 29 February. The engine takes the birthday in a common year to "
        "be 1 March (as the Age of Legal Capacity (Scotland) Act 1991 s.6(2) provides); no "
@@ -140,7 +154,9 @@ def _resolve_offence(ruleset: Ruleset, count: Count) -> ResolvedOffence:
         entry = cat.offences[key_match]
         ref = OffenceRef(id=cat.full_id(key_match), statute=entry.statute, section=entry.section,
                          title=entry.title, category=entry.category, catalogued=True)
-        if off.id is None and section_tokens(section) == section_tokens(entry.section):
+        if off.id is None:
+            # match_by_statute matched the catalogue's section as a prefix of the one given:
+            # "9(1)(a)" is burglary under section 9.
             return ResolvedOffence(ref, key_match)
     ref = OffenceRef(id=off.id, statute=statute, section=section,
                      title=off.title if off.id is None else ref.title,
@@ -179,11 +195,41 @@ def _indexed(xl: ExclusionList) -> tuple[dict[str, list[ListEntry]], dict[str, s
     return by_key, modes
 
 
+def _candidate_entries(xl: ExclusionList, offence: ResolvedOffence) -> list[ListEntry]:
+    """The list's entries for this offence (on any date, whatever their conditions)."""
+    by_key, _ = _indexed(xl)
+    if offence.catalogue_key is not None:
+        return by_key.get(offence.catalogue_key, [])
+    cat = catalogues()[xl.catalogue]
+    want_statute = normalise_statute(offence.ref.statute)
+    want_section = section_tokens(offence.ref.section)
+    candidates = []
+    for entry in xl.entries:
+        target = cat.offences[entry.offence]
+        if normalise_statute(target.statute) != want_statute:
+            continue
+        have = section_tokens(target.section)
+        # The entry's section, or one given more broadly than it ("section 1" for s.1(3)).
+        if want_section[: len(have)] == have or have[: len(want_section)] == want_section:
+            candidates.append(entry)
+    return candidates
+
+
+def _given_broadly(offence: ResolvedOffence, xl: ExclusionList, entry: ListEntry) -> bool:
+    """True if the offence was given by a section broader than the entry's (a section for a
+    subsection), so it may or may not be the listed offence."""
+    if offence.catalogue_key is not None:
+        return False
+    have = section_tokens(catalogues()[xl.catalogue].offences[entry.offence].section)
+    want = section_tokens(offence.ref.section)
+    return len(want) < len(have)
+
+
 def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
                      participation: str | None, findings: Mapping[str, Given],
                      day: dt.date, citation: str) -> ExclusionCheck:
     cat = catalogues()[xl.catalogue]
-    by_key, modes = _indexed(xl)
+    _, modes = _indexed(xl)
     # Whether this form of participation is reached: principal always; others by paragraph.
     if participation is None:
         reach: Tri = True if all(m in modes for m in _ALL_MODES) else None
@@ -191,18 +237,7 @@ def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
     else:
         reach = participation in modes
         via = modes.get(participation)
-    if offence.catalogue_key is not None:
-        candidates = by_key.get(offence.catalogue_key, [])
-    else:
-        want_statute = normalise_statute(offence.ref.statute)
-        want_section = section_tokens(offence.ref.section)
-        candidates = []
-        for entry in xl.entries:
-            target = cat.offences[entry.offence]
-            have = section_tokens(target.section)
-            if (normalise_statute(target.statute) == want_statute
-                    and want_section[: len(have)] == have):
-                candidates.append(entry)
+    candidates = _candidate_entries(xl, offence)
     matches: list[ExclusionMatch] = []
     for entry in candidates:
         if entry.valid_from and day < entry.valid_from:
@@ -213,12 +248,15 @@ def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
         if entry.only_if is not None:
             given = findings.get(entry.only_if.fact)
             cond = None if given is None else given.finding
+        if _given_broadly(offence, xl, entry):
+            cond = _kleene_and([cond, None])
         matches.append(ExclusionMatch(
             paragraph=entry.paragraph, offence=cat.full_id(entry.offence),
             title=cat.offences[entry.offence].title, wording=entry.wording,
             condition_fact=entry.only_if.fact if entry.only_if else None,
             condition=cond if entry.only_if else None, via=via,
-            applies=_kleene_and([cond, reach])))
+            applies=_kleene_and([cond, reach]),
+            given_broadly=_given_broadly(offence, xl, entry)))
     excluded = _kleene_or([m.applies for m in matches]) if matches else False
     return ExclusionCheck(
         list_id=xl.id, title=xl.title,
@@ -287,7 +325,30 @@ def _date_label(lo: dt.date, hi: dt.date, open_lo: bool, open_hi: bool) -> Text:
     return _text(f"act between {fmt(lo)} and {fmt(hi)}", f"feit tussen {fmt(lo)} en {fmt(hi)}")
 
 
-def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date) -> list[Plan]:
+def _boundary_dates(ruleset: Ruleset, offence: ResolvedOffence | None) -> Sequence[dt.date]:
+    """The dates on which the ruleset changes for this offence, in order: every version and
+    list start or end, but a list entry's own dates (an offence added to the list later)
+    only when the entry is this offence. Other entries' dates change nothing here."""
+    if offence is None:
+        return ruleset.boundary_dates
+    dates: set[dt.date] = set()
+    for cv in ruleset.compiled:
+        dates.add(cv.version.valid_from)
+        if cv.version.valid_to is not None:
+            dates.add(cv.version.valid_to + dt.timedelta(days=1))
+        xl = cv.exclusion_list
+        if xl is not None:
+            dates.add(xl.valid_from)
+            for entry in _candidate_entries(xl, offence):
+                if entry.valid_from:
+                    dates.add(entry.valid_from)
+                if entry.valid_to:
+                    dates.add(entry.valid_to + dt.timedelta(days=1))
+    return sorted(dates)
+
+
+def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
+         offence: ResolvedOffence | None = None) -> list[Plan]:
     spec = ruleset.spec
     act_lo, act_hi = _bounds(count.act_date, EARLIEST, as_of)
     act_hi = min(act_hi, as_of)
@@ -295,7 +356,7 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date) -> list[Pla
         rel_lo, rel_hi = _bounds(count.decision_date, act_lo, as_of)
     else:
         rel_lo, rel_hi = act_lo, act_hi
-    cuts = [b for b in ruleset.boundary_dates if rel_lo < b <= rel_hi]
+    cuts = [b for b in _boundary_dates(ruleset, offence) if rel_lo < b <= rel_hi]
     pieces: list[tuple[dt.date, dt.date]] = []
     start = rel_lo
     for b in cuts:
@@ -568,7 +629,7 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
         leaf = cv.nodes[i].leaf
         assert leaf is not None
         if leaf[0] == "excluded":
-            names = _exclusion_facts(exclusion, findings)
+            names = _exclusion_facts(exclusion, findings, cv.exclusion_list)
         else:
             name = _leaf_fact(leaf)
             names = [name] if name else []
@@ -596,18 +657,21 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
     return questions
 
 
-def _exclusion_facts(exclusion: ExclusionCheck | None,
-                     findings: Mapping[str, Given]) -> list[str]:
+def _exclusion_facts(exclusion: ExclusionCheck | None, findings: Mapping[str, Given],
+                     xl: ExclusionList | None = None) -> list[str]:
     """The facts that would settle an open exclusion check."""
     if exclusion is None:
         return []
+    # The form of participation matters only if the list does not reach every form.
+    every_mode = xl is not None and all(m in _indexed(xl)[1] for m in _ALL_MODES)
     names: list[str] = []
     for m in exclusion.matches:
         if m.applies is None:
             if m.condition is None and m.condition_fact and m.condition_fact not in names:
                 names.append(m.condition_fact)
             g = findings.get("participation")
-            if (g is None or g.finding is None) and "participation" not in names:
+            if (not every_mode and (g is None or g.finding is None)
+                    and "participation" not in names):
                 names.append("participation")
     return names
 
@@ -804,7 +868,7 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
     spec = ruleset.spec
     findings = _findings(ruleset, case, count)
     offence = _resolve_offence(ruleset, count)
-    plans = plan(ruleset, case, count, as_of)
+    plans = plan(ruleset, case, count, as_of, offence)
     results = [_evaluate_scenario(ruleset, count, p, findings, offence, engine)
                for p in plans]
 
@@ -815,9 +879,18 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
                               text=_UNCATALOGUED))
     if any(r.plan.leap_day for r in results):
         caveats.append(Caveat(id="leap-day-birthday", kind="assumption", text=_LEAP_DAY))
-    if any(r.plan.age_split for r in results) and spec.disputed_age_caveat is not None:
-        caveats.append(Caveat(id="disputed-age", kind="disputed_age",
-                              text=spec.disputed_age_caveat))
+    if any(r.exclusion is not None and any(m.given_broadly and m.applies is None
+                                            for m in r.exclusion.matches) for r in results):
+        caveats.append(Caveat(id="offence-given-broadly", kind="uncatalogued_offence",
+                              text=_GIVEN_BROADLY))
+    age_given = (case.person.date_of_birth is not None or case.person.age_at_act is not None
+                 or count.age_at_act is not None)
+    if any(r.plan.age_split for r in results):
+        if not age_given:
+            caveats.append(Caveat(id="age-not-given", kind="disputed_age", text=_AGE_NOT_GIVEN))
+        elif spec.disputed_age_caveat is not None:
+            caveats.append(Caveat(id="disputed-age", kind="disputed_age",
+                                  text=spec.disputed_age_caveat))
     if any(r.plan.date_split for r in results) and spec.temporal.straddle_caveat is not None:
         caveats.append(Caveat(id="date-straddles-boundary", kind="unverified",
                               text=spec.temporal.straddle_caveat,
@@ -853,12 +926,17 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
                           elements=r.elements, exclusion=r.exclusion) for r in results]
     questions = _merge_questions([r.questions for r in results])
     split_qs = []
-    for dim, fact in (("date", "act_date"), ("age", "age_at_act")):
+    # With an exact date of birth, an age in doubt is a date in doubt: ask for the date.
+    dob = case.person.date_of_birth
+    age_fact = "act_date" if isinstance(dob, dt.date) else "age_at_act"
+    for dim, fact in (("date", "act_date"), ("age", age_fact)):
         if not any(getattr(r.plan, f"{dim}_split") for r in results):
             continue
-        if same and first.result != "undetermined":
+        if not _split_matters(results, dim):
             continue
         split_qs.append(_split_question(fact, _decisive_split(results, dim), count.id))
+    questions = [dataclasses.replace(q, decisive=_decisive_across(
+        ruleset, results, findings, offence, q.fact)) for q in questions]
     questions = _merge_questions([split_qs, questions])
     if same:
         limbs = {r.limb for r in results}
@@ -898,15 +976,76 @@ _RESULT_NL = {"protected": "beschermd", "not_protected": "niet beschermd",
               "undetermined": "onbepaald"}
 
 
+def _split_matters(results: Sequence[ScenarioResult], dim: str) -> bool:
+    """Whether knowing this dimension (the act date, or the age) could change anything:
+    along it, with the other dimension fixed, the results differ, or they are all open but
+    on different questions (as when the age decides which limb's questions matter)."""
+    other = "age" if dim == "date" else "date"
+    groups: dict[Any, list[ScenarioResult]] = {}
+    for r in results:
+        key = ((r.plan.date_lo, r.plan.date_hi) if other == "date"
+               else (r.plan.age_lo, r.plan.age_hi))
+        groups.setdefault(key, []).append(r)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        if len({r.result for r in group}) > 1:
+            return True
+        if group[0].result == "undetermined" and len(
+                {frozenset(q.fact for q in r.questions) for r in group}) > 1:
+            return True
+    return False
+
+
 def _decisive_split(results: Sequence[ScenarioResult], dim: str) -> bool:
-    """True if knowing this dimension alone settles the result: within each of its values,
-    the scenarios all agree on a determined result."""
+    """True if one answer on this dimension alone would settle the result (as for every
+    other question): within at least one of its values, the scenarios all agree on a
+    determined result."""
     groups: dict[Any, set[Result]] = {}
     for r in results:
         key = ((r.plan.date_lo, r.plan.date_hi) if dim == "date"
                else (r.plan.age_lo, r.plan.age_hi))
         groups.setdefault(key, set()).add(r.result)
-    return all(len(g) == 1 and "undetermined" not in g for g in groups.values())
+    return any(len(g) == 1 and "undetermined" not in g for g in groups.values())
+
+
+def _trial_values(fact: str) -> list[Any]:
+    spec = vocabulary().facts[fact]
+    if spec.type == "finding":
+        return [True, False]
+    if spec.type == "choice":
+        return list(spec.values)
+    return [[]] + [[v] for v in spec.values]
+
+
+def _decisive_across(ruleset: Ruleset, results: Sequence[ScenarioResult],
+                     findings: Mapping[str, Given], offence: ResolvedOffence,
+                     fact: str) -> bool:
+    """Whether one answer to ``fact`` alone would settle the result of a count whose age or
+    date is known only as a range: some answer gives every reading the same determined
+    result. Each reading is evaluated again with the answer, exclusion check included."""
+    for value in _trial_values(fact):
+        trial = {**findings, fact: Given(value, value, "finding")}
+        seen: set[Result] = set()
+        for r in results:
+            cv = r.plan.version
+            if cv is None:
+                seen.add("not_in_force")
+                continue
+            exclusion = None
+            if cv.exclusion_list is not None and cv.version.exclusions is not None:
+                part = trial.get("participation")
+                exclusion = _check_exclusion(
+                    cv.exclusion_list, offence, None if part is None else part.finding,
+                    trial, r.plan.date_lo, cv.version.exclusions.citation)
+            layout = _layout(ruleset, cv)
+            leaves = {k: _leaf_value(k, r.plan, trial, exclusion) for k in layout.leaf_keys}
+            seen.add(_result_of(cv, evaluate_nodes(cv.nodes, leaves), exclusion))
+            if len(seen) > 1 or "undetermined" in seen:
+                break
+        if len(seen) == 1 and "undetermined" not in seen:
+            return True
+    return False
 
 
 def _join_labels(parts: Sequence[Text]) -> Text:

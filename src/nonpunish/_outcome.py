@@ -131,6 +131,9 @@ class ExclusionMatch(_Serialisable):
     applies: bool | None
     via: Annotated[str | None, Field(description="The paragraph that reaches this form of "
                                      "participation, if not the principal offence.")] = None
+    given_broadly: Annotated[bool, Field(
+        description="The offence was given by a broader section than this entry's, so it may "
+        "or may not be the listed offence.")] = False
 
 
 @dataclass(slots=True, kw_only=True)

@@ -29,6 +29,10 @@ class FactSpec(BaseModel):
     given_as: str | None = Field(
         default=None, description="Where a case gives this fact, if not in `facts`."
     )
+    evidence: bool = Field(
+        default=True, description="Whether a case may give the state of the evidence for "
+        "this finding. False for facts about the charge itself, which are matters of law, "
+        "not of proof.")
 
     @model_validator(mode="after")
     def _values_match_type(self) -> FactSpec:
