@@ -390,8 +390,8 @@ _UNION_NAMES = {"bool", "str", "int", "float", "date", "datetime", "dict", "list
 #: Error codes raised by nonpunish's own validators (stable, documented).
 CUSTOM_CODES = frozenset({
     "unknown_fact", "fact_value", "unknown_offence", "act_before_birth", "act_in_future",
-    "impossible_age", "date_range", "age_range", "age_source", "duplicate_count",
-    "unknown_citation", "invalid_condition", "no_counts", "missing_citation", "missing_label",
+    "impossible_age", "date_range", "age_source", "duplicate_count",
+    "invalid_condition", "no_counts", "missing_citation", "missing_label",
 })
 
 
