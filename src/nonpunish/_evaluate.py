@@ -835,6 +835,39 @@ def _caveats_of(ruleset: Ruleset) -> list[tuple[CaveatSpec, Caveat]]:
 
 # --- merging scenarios into a count outcome -------------------------------------------------
 
+_CAVEAT_UNCATALOGUED = Caveat(id="uncatalogued-offence", kind="uncatalogued_offence",
+                              text=_UNCATALOGUED)
+_CAVEAT_GIVEN_BROADLY = Caveat(id="offence-given-broadly", kind="uncatalogued_offence",
+                               text=_GIVEN_BROADLY)
+_CAVEAT_LEAP_DAY = Caveat(id="leap-day-birthday", kind="assumption", text=_LEAP_DAY)
+_CAVEAT_AGE_NOT_GIVEN = Caveat(id="age-not-given", kind="disputed_age", text=_AGE_NOT_GIVEN)
+_fixed_cache: dict[int, tuple[Ruleset, dict[str, Caveat]]] = {}
+
+
+def _fixed_caveats(ruleset: Ruleset) -> dict[str, Caveat]:
+    """The caveats a ruleset states once (burden, disputed age, dates, competent authority),
+    built once; Caveat is frozen, so outcomes can share them."""
+    hit = _fixed_cache.get(id(ruleset))
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    spec = ruleset.spec
+    fixed = {"burden-of-proof": Caveat(id="burden-of-proof", kind="evidence",
+                                       text=spec.burden.caveat, citation=spec.burden.citation,
+                                       url=spec.burden.url)}
+    if spec.disputed_age_caveat is not None:
+        fixed["disputed-age"] = Caveat(id="disputed-age", kind="disputed_age",
+                                       text=spec.disputed_age_caveat)
+    if spec.temporal.straddle_caveat is not None:
+        fixed["date-straddles-boundary"] = Caveat(
+            id="date-straddles-boundary", kind="unverified", text=spec.temporal.straddle_caveat,
+            citation=spec.temporal.citation)
+    if spec.competent_authority_note is not None:
+        fixed["competent-authority-decision"] = Caveat(
+            id="competent-authority-decision", kind="note", text=spec.competent_authority_note)
+    _fixed_cache[id(ruleset)] = (ruleset, fixed)
+    return fixed
+
+
 def _dedupe_caveats(caveats: Sequence[Caveat]) -> list[Caveat]:
     seen: dict[str, Caveat] = {}
     for c in caveats:
@@ -872,36 +905,30 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
     results = [_evaluate_scenario(ruleset, count, p, findings, offence, engine)
                for p in plans]
 
+    fixed = _fixed_caveats(ruleset)
     caveats: list[Caveat] = []
     if not offence.ref.catalogued or (count.offence.id is None
                                       and offence.catalogue_key is None):
-        caveats.append(Caveat(id="uncatalogued-offence", kind="uncatalogued_offence",
-                              text=_UNCATALOGUED))
-    if any(r.plan.leap_day for r in results):
-        caveats.append(Caveat(id="leap-day-birthday", kind="assumption", text=_LEAP_DAY))
+        caveats.append(_CAVEAT_UNCATALOGUED)
     if any(r.exclusion is not None and any(m.given_broadly and m.applies is None
                                             for m in r.exclusion.matches) for r in results):
-        caveats.append(Caveat(id="offence-given-broadly", kind="uncatalogued_offence",
-                              text=_GIVEN_BROADLY))
-    age_given = (case.person.date_of_birth is not None or case.person.age_at_act is not None
-                 or count.age_at_act is not None)
+        caveats.append(_CAVEAT_GIVEN_BROADLY)
+    if any(r.plan.leap_day for r in results):
+        caveats.append(_CAVEAT_LEAP_DAY)
     if any(r.plan.age_split for r in results):
+        age_given = (case.person.date_of_birth is not None
+                     or case.person.age_at_act is not None or count.age_at_act is not None)
         if not age_given:
-            caveats.append(Caveat(id="age-not-given", kind="disputed_age", text=_AGE_NOT_GIVEN))
-        elif spec.disputed_age_caveat is not None:
-            caveats.append(Caveat(id="disputed-age", kind="disputed_age",
-                                  text=spec.disputed_age_caveat))
-    if any(r.plan.date_split for r in results) and spec.temporal.straddle_caveat is not None:
-        caveats.append(Caveat(id="date-straddles-boundary", kind="unverified",
-                              text=spec.temporal.straddle_caveat,
-                              citation=spec.temporal.citation))
+            caveats.append(_CAVEAT_AGE_NOT_GIVEN)
+        elif "disputed-age" in fixed:
+            caveats.append(fixed["disputed-age"])
+    if any(r.plan.date_split for r in results) and "date-straddles-boundary" in fixed:
+        caveats.append(fixed["date-straddles-boundary"])
     used_evidence = any(g.basis == "evidence" for g in findings.values())
     if used_evidence and any(r.result in ("protected", "undetermined") for r in results):
-        caveats.append(Caveat(id="burden-of-proof", kind="evidence", text=spec.burden.caveat,
-                              citation=spec.burden.citation, url=spec.burden.url))
-    if case.competent_authority and spec.competent_authority_note is not None:
-        caveats.append(Caveat(id="competent-authority-decision", kind="note",
-                              text=spec.competent_authority_note))
+        caveats.append(fixed["burden-of-proof"])
+    if case.competent_authority and "competent-authority-decision" in fixed:
+        caveats.append(fixed["competent-authority-decision"])
     for r in results:
         caveats.extend(r.caveats)
 
