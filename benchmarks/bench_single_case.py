@@ -22,6 +22,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import nonpunish
@@ -110,7 +111,7 @@ def median_us(fn: Callable[[], object], repeat: int) -> float:
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as fh:
+    with Path("/proc/self/status").open(encoding="ascii") as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
@@ -154,7 +155,7 @@ def main() -> None:
         case = nonpunish.read_case("bench.json", text=json.dumps(CASES["adult, protected"]),
                                    as_of=AS_OF)
         cv = ruleset.compiled[0]
-        leaves = {leaf: True for leaf in cv.leaves}
+        leaves = dict.fromkeys(cv.leaves, True)
         for _ in range(2000):
             durable.evaluate(cv, leaves)
         before = rss_mb()

@@ -55,6 +55,7 @@ from ._outcome import (
 )
 from ._ruleset import CaveatSpec, CompiledVersion, LeafKey, Limb, Ruleset
 from ._text import Language, Text
+from ._truth import truth_table
 from ._vocabulary import vocabulary
 
 _UNCATALOGUED = Text(
@@ -605,6 +606,7 @@ class ScenarioResult:
     deciding: list[str]
     reason: Text
     caveats: list[Caveat]
+    leaves: dict[LeafKey, Tri] = field(default_factory=dict)
 
 
 def _result_of(cv: CompiledVersion, values: Sequence[Tri],
@@ -622,10 +624,23 @@ def _result_of(cv: CompiledVersion, values: Sequence[Tri],
 def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
                leaves: dict[LeafKey, Tri], exclusion: ExclusionCheck | None,
                findings: Mapping[str, Given], count_id: str) -> list[Question]:
+    """The facts whose answers could still change the result, most decisive first.
+
+    A fact is asked only if some answers to the other open questions make its own answer
+    matter, and marked decisive if one answer to it alone settles the result; both are read
+    from the truth table of the tree over its unknown leaves."""
     vocab = vocabulary().facts
+    table = truth_table(cv.nodes, cv.root, leaves)
+    if table is not None:
+        open_leaves = {cv.nodes[i].leaf: i for i in range(len(cv.nodes))
+                       if cv.nodes[i].leaf is not None and values[i] is None}
+        candidates = [(open_leaves[key], j) for j, key in enumerate(table.variables)
+                      if table.depends_on(j)]
+    else:  # too many unknowns for a table: fall back on the tree's shape
+        candidates = [(i, -1) for i in _relevant_unknown_leaves(cv, values)]
     wanted: dict[str, list[str]] = {}
-    leaf_of_fact: dict[str, list[LeafKey]] = {}
-    for i in _relevant_unknown_leaves(cv, values):
+    variables_of: dict[str, list[int]] = {}
+    for i, j in candidates:
         leaf = cv.nodes[i].leaf
         assert leaf is not None
         if leaf[0] == "excluded":
@@ -635,26 +650,37 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
             names = [name] if name else []
         for name in names:
             wanted.setdefault(name, [])
-            leaf_of_fact.setdefault(name, []).append(leaf)
-            el = layout.element_of.get(i)
-            if el and el not in wanted[name]:
-                wanted[name].append(el)
+            variables_of.setdefault(name, []).append(j)
+            for k in (k for k, n in enumerate(cv.nodes) if n.leaf == leaf):
+                el = layout.element_of.get(k)
+                if el and el not in wanted[name]:
+                    wanted[name].append(el)
     questions = []
     for name, elements in wanted.items():
-        # Decisive: one answer alone would settle the result.
-        decisive = False
-        for forced in (True, False):
-            trial = dict(leaves)
-            for leaf in leaf_of_fact[name]:
-                trial[leaf] = forced
-            if evaluate_nodes(cv.nodes, trial)[cv.root] is not None:
-                decisive = True
-                break
+        js = variables_of[name]
+        if table is not None:
+            decisive = table.settled_by(js)
+        else:
+            decisive = _settles_by_forcing(cv, leaves, [cv.nodes[i].leaf for i, _ in candidates
+                                                        if _leaf_fact(cv.nodes[i].leaf or ())
+                                                        == name])
         spec = vocab[name]
         questions.append(Question(fact=name, text=spec.question, help=spec.help,
                                   decisive=decisive, elements=elements, counts=[count_id]))
     questions.sort(key=lambda q: not q.decisive)
     return questions
+
+
+def _settles_by_forcing(cv: CompiledVersion, leaves: Mapping[LeafKey, Tri],
+                        keys: Sequence[LeafKey | None]) -> bool:
+    for forced in (True, False):
+        trial = dict(leaves)
+        for key in keys:
+            if key is not None:
+                trial[key] = forced
+        if evaluate_nodes(cv.nodes, trial)[cv.root] is not None:
+            return True
+    return False
 
 
 def _exclusion_facts(exclusion: ExclusionCheck | None, findings: Mapping[str, Given],
@@ -744,7 +770,7 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
     deciding, reason = _reason(ruleset, cv, result, limb, elements, exclusion)
     caveats = _ruleset_caveats(ruleset, leaves, result)
     return ScenarioResult(p, result, limb, values, elements, exclusion, questions, deciding,
-                          reason, caveats)
+                          reason, caveats, leaves)
 
 
 def _given_finding(findings: Mapping[str, Given], name: str) -> Tri:
@@ -1004,10 +1030,13 @@ _RESULT_NL = {"protected": "beschermd", "not_protected": "niet beschermd",
 
 
 def _split_matters(results: Sequence[ScenarioResult], dim: str) -> bool:
-    """Whether knowing this dimension (the act date, or the age) could change anything:
-    along it, with the other dimension fixed, the results differ, or they are all open but
-    on different questions (as when the age decides which limb's questions matter)."""
+    """Whether knowing this dimension (the act date, or the age) could change the result:
+    with the other dimension fixed, two readings along it differ for some answers to the
+    open questions (their truth tables over the same unknown leaves differ)."""
     other = "age" if dim == "date" else "date"
+    variables = tuple(dict.fromkeys(
+        key for r in results if r.plan.version is not None
+        for key, value in r.leaves.items() if value is None))
     groups: dict[Any, list[ScenarioResult]] = {}
     for r in results:
         key = ((r.plan.date_lo, r.plan.date_hi) if other == "date"
@@ -1016,10 +1045,20 @@ def _split_matters(results: Sequence[ScenarioResult], dim: str) -> bool:
     for group in groups.values():
         if len(group) < 2:
             continue
-        if len({r.result for r in group}) > 1:
+        if len({r.result for r in group}) > 1 and not all(
+                r.result in ("not_protected", "excluded_offence") for r in group):
             return True
-        if group[0].result == "undetermined" and len(
-                {frozenset(q.fact for q in r.questions) for r in group}) > 1:
+        signatures: set[tuple[str, int]] = set()
+        for r in group:
+            cv = r.plan.version
+            if cv is None:
+                signatures.add(("not_in_force", 0))
+                continue
+            table = truth_table(cv.nodes, cv.root, r.leaves, variables)
+            if table is None:  # too large to compare exactly: assume it matters
+                return True
+            signatures.add(("table", table.table))
+        if len(signatures) > 1:
             return True
     return False
 
