@@ -95,7 +95,7 @@ def _text(en: str, nl: str) -> Text:
 
 # --- facts -------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every fact of every case, and never changed
 class Given:
     """A fact as the case gave it, and the finding the burden model made of it."""
 
@@ -326,12 +326,27 @@ def _date_label(lo: dt.date, hi: dt.date, open_lo: bool, open_hi: bool) -> Text:
     return _text(f"act between {fmt(lo)} and {fmt(hi)}", f"feit tussen {fmt(lo)} en {fmt(hi)}")
 
 
+_boundary_cache: dict[tuple[int, str], tuple[Ruleset, Sequence[dt.date]]] = {}
+
+
 def _boundary_dates(ruleset: Ruleset, offence: ResolvedOffence | None) -> Sequence[dt.date]:
     """The dates on which the ruleset changes for this offence, in order: every version and
     list start or end, but a list entry's own dates (an offence added to the list later)
     only when the entry is this offence. Other entries' dates change nothing here."""
     if offence is None:
         return ruleset.boundary_dates
+    if offence.catalogue_key is not None:
+        key = (id(ruleset), offence.catalogue_key)
+        hit = _boundary_cache.get(key)
+        if hit is not None and hit[0] is ruleset:
+            return hit[1]
+        dates = _boundary_dates_uncached(ruleset, offence)
+        _boundary_cache[key] = (ruleset, dates)
+        return dates
+    return _boundary_dates_uncached(ruleset, offence)
+
+
+def _boundary_dates_uncached(ruleset: Ruleset, offence: ResolvedOffence) -> Sequence[dt.date]:
     dates: set[dt.date] = set()
     for cv in ruleset.compiled:
         dates.add(cv.version.valid_from)
@@ -1134,11 +1149,26 @@ def evaluate_case(ruleset: Ruleset, case: Case, as_of: dt.date, engine: Engine =
         counts=counts,
         questions=_merge_questions([c.questions for c in counts]),
         caveats=_dedupe_caveats([cav for c in counts for cav in c.caveats]),
-        provenance=Provenance(library_version=library_version, ruleset_id=spec.id,
-                              ruleset_versions=versions,
-                              ruleset_content_hash=ruleset.content_hash, engine=engine.name,
-                              as_of=as_of),
+        provenance=_provenance(ruleset, tuple(versions), engine.name, as_of, library_version),
     )
+
+
+_provenance_cache: dict[tuple[Any, ...], tuple[Ruleset, Provenance]] = {}
+
+
+def _provenance(ruleset: Ruleset, versions: tuple[dt.date, ...], engine: str,
+                as_of: dt.date, library_version: str) -> Provenance:
+    key = (id(ruleset), versions, engine, as_of, library_version)
+    hit = _provenance_cache.get(key)
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    made = Provenance(library_version=library_version, ruleset_id=ruleset.spec.id,
+                      ruleset_versions=versions, ruleset_content_hash=ruleset.content_hash,
+                      engine=engine, as_of=as_of)
+    if len(_provenance_cache) > 4096:  # as-of dates vary in long batch runs; stay small
+        _provenance_cache.clear()
+    _provenance_cache[key] = (ruleset, made)
+    return made
 
 
 _refs: dict[int, tuple[Ruleset, RulesetRef]] = {}

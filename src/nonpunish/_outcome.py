@@ -231,13 +231,13 @@ class RulesetRef(_Serialisable):
     burden: Text
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Provenance(_Serialisable):
     """What produced the outcome, so a filed outcome can be reproduced."""
 
     library_version: str
     ruleset_id: str
-    ruleset_versions: list[dt.date]
+    ruleset_versions: tuple[dt.date, ...]
     ruleset_content_hash: str
     engine: str
     as_of: dt.date
