@@ -1139,7 +1139,6 @@ def evaluate_case(ruleset: Ruleset, case: Case, as_of: dt.date, engine: Engine =
                   library_version: str = "0") -> Outcome:
     counts = [evaluate_count(ruleset, case, c, as_of, engine) for c in case.counts]
     results = {c.result for c in counts}
-    spec = ruleset.spec
     versions = sorted({c.version_from for c in counts if c.version_from is not None}
                       | {s.version_from for c in counts for s in c.scenarios
                          if s.version_from is not None})
