@@ -138,7 +138,7 @@ def _count_lines(c: CountOutcome, lang: Language, md: bool, h: str) -> list[str]
         lines += ["", f"{head} → {_w(s.result, lang)}", ""]
         lines += _elements_lines(s.elements, lang, md)
         if s.exclusion:
-            lines += _exclusion_lines(s.exclusion, lang, md)
+            lines += ["", *_exclusion_lines(s.exclusion, lang, md)]
     if c.questions:
         lines += ["", f"{h}{'#' if md else '='} {_w('questions', lang)}", ""]
         lines += _question_lines(c.questions, lang, md)
