@@ -22,10 +22,10 @@ from ._case import Case
 from ._errors import FileFormatError, InputError, NonpunishError
 from ._files import Document, read_document
 from ._offences import ExclusionList, catalogues, load_exclusion_list
-from ._render import _WORDS as _OUTCOME_WORDS
 from ._render import render
 from ._ruleset import Node, Ruleset, _check_fact
 from ._text import Language
+from ._words import word
 
 PROG = "nonpunish"
 RULESET_SCHEMA = "nonpunish-ruleset/1"
@@ -266,84 +266,10 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 # --- show: a ruleset for a reader --------------------------------------------------------------
 
-_SHOW: dict[str, dict[Language, str]] = {
-    "id": {"en": "Id", "nl": "Id"},
-    "jurisdiction": {"en": "Jurisdiction", "nl": "Rechtsgebied"},
-    "instrument": {"en": "Instrument", "nl": "Regeling"},
-    "url": {"en": "Source", "nl": "Bron"},
-    "kind": {"en": "Kind", "nl": "Soort"},
-    "effect": {"en": "Legal effect", "nl": "Rechtsgevolg"},
-    "status": {"en": "Status", "nl": "Status"},
-    "summary": {"en": "Summary", "nl": "Samenvatting"},
-    "burden": {"en": "Burden of proof", "nl": "Bewijslast"},
-    "temporal": {"en": "In time", "nl": "Werking in de tijd"},
-    "relevant_date": {"en": "Relevant date", "nl": "Peildatum"},
-    "rule": {"en": "Rule", "nl": "Regel"},
-    "in_force_from": {"en": "In force from", "nl": "In werking sinds"},
-    "before": {"en": "Before commencement", "nl": "Vóór inwerkingtreding"},
-    "versions": {"en": "Versions", "nl": "Versies"},
-    "version": {"en": "Version", "nl": "Versie"},
-    "from": {"en": "from", "nl": "vanaf"},
-    "until": {"en": "until", "nl": "tot en met"},
-    "open_end": {"en": "no end date", "nl": "zonder einddatum"},
-    "elements": {"en": "Elements", "nl": "Elementen"},
-    "exclusion": {"en": "Exclusion list", "nl": "Uitsluitingslijst"},
-    "closed": {"en": "closed list: an offence not on it is not excluded",
-               "nl": "gesloten lijst: een feit dat er niet op staat is niet uitgesloten"},
-    "open_list": {"en": "open list", "nl": "open lijst"},
-    "para": {"en": "para", "nl": "par."},
-    "only_if": {"en": "only if", "nl": "alleen als"},
-    "ancillary": {"en": "Ancillary offences", "nl": "Deelnemings- en voorbereidingsvormen"},
-    "caveats": {"en": "Caveats", "nl": "Kanttekeningen"},
-    "content_hash": {"en": "Content hash", "nl": "Inhoudshash"},
-    "all": {"en": "all of:", "nl": "alle:"},
-    "any": {"en": "any of:", "nl": "een van:"},
-    "not": {"en": "not:", "nl": "niet:"},
-    "fact": {"en": "fact", "nl": "feit"},
-    "is": {"en": "is", "nl": "is"},
-    "includes_any": {"en": "includes any of", "nl": "bevat een van"},
-    "age_at_least": {"en": "age at the act at least", "nl": "leeftijd ten tijde van het feit "
-                     "minstens"},
-    "age_under": {"en": "age at the act under", "nl": "leeftijd ten tijde van het feit onder"},
-    "excluded": {"en": "the offence is on the exclusion list",
-                 "nl": "het feit staat op de uitsluitingslijst"},
-    "definition": {"en": "definition", "nl": "definitie"},
-    "reads": {"en": "shown with", "nl": "getoond met"},
-    "limb": {"en": "limb", "nl": "toets"},
-    "act": {"en": "the date of the act", "nl": "de datum van het feit"},
-    "decision": {"en": "the date of the decision", "nl": "de datum van de beslissing"},
-    "no_retrospection": {"en": "no retrospection: only acts from commencement",
-                         "nl": "geen terugwerkende kracht: alleen feiten vanaf inwerkingtreding"},
-    "lex_mitior": {"en": "lex mitior: the more lenient law applies",
-                   "nl": "lex mitior: de lichtere wet geldt"},
-    "as_if_in_force": {"en": "applied as if in force", "nl": "toegepast alsof van kracht"},
-    "defence": {"en": "defence", "nl": "verweer"},
-    "exemption_from_penalty": {"en": "exemption from penalty", "nl": "vrijstelling van straf"},
-    "presumption_against_prosecution": {"en": "presumption against prosecution",
-                                        "nl": "vermoeden tegen vervolging"},
-    "prosecutorial_discretion": {"en": "prosecutorial discretion",
-                                 "nl": "vervolgingsdiscretie"},
-    "minimum_standard": {"en": "minimum standard", "nl": "minimumnorm"},
-    "in_force": {"en": "in force", "nl": "van kracht"},
-    "proposal": {"en": "proposal", "nl": "voorstel"},
-    "repealed": {"en": "repealed", "nl": "ingetrokken"},
-    "adult": {"en": "adult", "nl": "volwassene"},
-    "child": {"en": "child", "nl": "kind"},
-    "attempt": {"en": "attempt", "nl": "poging"},
-    "conspiracy": {"en": "conspiracy", "nl": "samenspanning"},
-    "aiding_abetting": {"en": "aiding and abetting", "nl": "medeplichtigheid"},
-    "encouraging_assisting": {"en": "encouraging or assisting", "nl": "aanmoedigen of helpen"},
-    "principal": {"en": "principal", "nl": "pleger"},
-    "assumption": {"en": "assumption", "nl": "aanname"},
-    "unverified": {"en": "unverified", "nl": "niet geverifieerd"},
-    "interpretation": {"en": "interpretation", "nl": "interpretatie"},
-    "note": {"en": "note", "nl": "opmerking"},
-}
 
 
 def _s(key: str, lang: Language) -> str:
-    words = _SHOW.get(key) or _OUTCOME_WORDS.get(key)
-    return words[lang] if words else key
+    return word("limb_word" if key == "limb" else key, lang)
 
 
 class _ShowWriter:

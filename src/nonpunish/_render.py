@@ -6,71 +6,24 @@ from typing import Literal
 
 from ._outcome import CountOutcome, ElementOutcome, ExclusionCheck, FactUse, Outcome, Question
 from ._text import Language
+from ._words import word
 
 Format = Literal["text", "markdown", "json"]
 
-_WORDS: dict[str, dict[Language, str]] = {
-    "protected": {"en": "PROTECTED", "nl": "BESCHERMD"},
-    "not_protected": {"en": "NOT PROTECTED", "nl": "NIET BESCHERMD"},
-    "excluded_offence": {"en": "EXCLUDED OFFENCE", "nl": "UITGESLOTEN FEIT"},
-    "not_in_force": {"en": "NOT IN FORCE", "nl": "NIET VAN KRACHT"},
-    "undetermined": {"en": "UNDETERMINED", "nl": "ONBEPAALD"},
-    "not_guilty": {"en": "not guilty", "nl": "niet schuldig"},
-    "no_penalty": {"en": "no penalty", "nl": "geen straf"},
-    "presumption_against_prosecution": {"en": "presumption against prosecution",
-                                        "nl": "vermoeden tegen vervolging"},
-    "rebuttable_presumption_against_prosecution": {
-        "en": "rebuttable presumption against prosecution",
-        "nl": "weerlegbaar vermoeden tegen vervolging"},
-    "discretion_not_to_prosecute": {"en": "discretion not to prosecute",
-                                    "nl": "bevoegdheid om niet te vervolgen"},
-    "entitlement_under_minimum_standard": {"en": "entitlement under a minimum standard",
-                                           "nl": "aanspraak op grond van een minimumnorm"},
-    "adult": {"en": "adult", "nl": "volwassene"},
-    "child": {"en": "child", "nl": "kind"},
-    "true": {"en": "met", "nl": "voldaan"},
-    "false": {"en": "not met", "nl": "niet voldaan"},
-    "unknown": {"en": "open", "nl": "open"},
-    "count": {"en": "Count", "nl": "Tenlastelegging"},
-    "result": {"en": "Result", "nl": "Uitkomst"},
-    "effect": {"en": "Legal effect", "nl": "Rechtsgevolg"},
-    "limb": {"en": "Limb", "nl": "Toets"},
-    "why": {"en": "Why", "nl": "Waarom"},
-    "elements": {"en": "Elements", "nl": "Elementen"},
-    "exclusion": {"en": "Exclusion list", "nl": "Uitsluitingslijst"},
-    "excluded_yes": {"en": "listed", "nl": "genoemd"},
-    "excluded_no": {"en": "not listed", "nl": "niet genoemd"},
-    "excluded_open": {"en": "open", "nl": "open"},
-    "questions": {"en": "Questions still to answer", "nl": "Nog te beantwoorden vragen"},
-    "decisive": {"en": "decisive", "nl": "beslissend"},
-    "caveats": {"en": "Caveats", "nl": "Kanttekeningen"},
-    "instead": {"en": "What applies instead", "nl": "Wat in plaats daarvan geldt"},
-    "scenario": {"en": "Reading", "nl": "Lezing"},
-    "produced": {"en": "Produced by", "nl": "Gemaakt met"},
-    "facts": {"en": "facts", "nl": "feiten"},
-    "offence": {"en": "Offence", "nl": "Strafbaar feit"},
-    "not_given": {"en": "not given", "nl": "niet opgegeven"},
-    "evidence": {"en": "evidence", "nl": "bewijs"},
-    "disproved": {"en": "disproved", "nl": "weerlegd"},
-    "questions_case": {"en": "Questions for the whole case", "nl": "Vragen voor de hele zaak"},
-    "burden": {"en": "Burden of proof", "nl": "Bewijslast"},
-}
 
 
-def _w(key: str, lang: Language) -> str:
-    return _WORDS[key][lang]
 
 
 def _value(v: bool | None, lang: Language) -> str:
-    return _w("true" if v is True else "false" if v is False else "unknown", lang)
+    return word("true" if v is True else "false" if v is False else "unknown", lang)
 
 
 def _fact(f: FactUse, lang: Language) -> str:
     if f.basis == "not_given":
-        shown = _w("not_given", lang)
+        shown = word("not_given", lang)
     elif f.basis == "evidence":
-        shown = f"{_w('evidence', lang)}: {f.given}" + (
-            f", {_w('disproved', lang)}" if f.disproved else "")
+        shown = f"{word('evidence', lang)}: {f.given}" + (
+            f", {word('disproved', lang)}" if f.disproved else "")
     elif isinstance(f.given, list):
         shown = ", ".join(map(str, f.given)) or "[]"
     elif isinstance(f.given, dict):
@@ -97,7 +50,7 @@ def _exclusion_lines(x: ExclusionCheck, lang: Language, md: bool) -> list[str]:
     state = ("excluded_yes" if x.excluded else "excluded_no" if x.excluded is False
              else "excluded_open")
     bullet = "- " if md else "  "
-    lines = [f"{x.citation.instrument}, {x.citation.provision}: {_w(state, lang)}"]
+    lines = [f"{x.citation.instrument}, {x.citation.provision}: {word(state, lang)}"]
     for m in x.matches:
         cond = f"; {m.condition_fact} = {_value(m.condition, lang)}" if m.condition_fact else ""
         via = f"; {m.via}" if m.via else ""
@@ -109,7 +62,7 @@ def _exclusion_lines(x: ExclusionCheck, lang: Language, md: bool) -> list[str]:
 def _question_lines(qs: list[Question], lang: Language, md: bool) -> list[str]:
     out = []
     for i, q in enumerate(qs, 1):
-        tag = f" ({_w('decisive', lang)})" if q.decisive else ""
+        tag = f" ({word('decisive', lang)})" if q.decisive else ""
         out.append(f"{i}. {q.text(lang)}{tag}")
         out.append(f"   {q.help(lang)}" if not md else f"   *{q.help(lang)}*")
     return out
@@ -117,33 +70,33 @@ def _question_lines(qs: list[Question], lang: Language, md: bool) -> list[str]:
 
 def _count_lines(c: CountOutcome, lang: Language, md: bool, h: str) -> list[str]:
     title = c.offence.title or f"{c.offence.statute} {c.offence.section}"
-    lines = [f"{h} {_w('count', lang)} {c.count_id}: {title}", ""]
+    lines = [f"{h} {word('count', lang)} {c.count_id}: {title}", ""]
     bold = "**" if md else ""
-    lines.append(f"{bold}{_w('result', lang)}:{bold} {_w(c.result, lang)}")
+    lines.append(f"{bold}{word('result', lang)}:{bold} {word(c.result, lang)}")
     if c.legal_effect:
-        lines.append(f"{bold}{_w('effect', lang)}:{bold} {_w(c.legal_effect, lang)}")
+        lines.append(f"{bold}{word('effect', lang)}:{bold} {word(c.legal_effect, lang)}")
     if c.limb:
-        lines.append(f"{bold}{_w('limb', lang)}:{bold} {_w(c.limb, lang)}")
-    lines.append(f"{bold}{_w('why', lang)}:{bold} {c.reason(lang)}")
+        lines.append(f"{bold}{word('limb', lang)}:{bold} {word(c.limb, lang)}")
+    lines.append(f"{bold}{word('why', lang)}:{bold} {c.reason(lang)}")
     if c.applies_instead:
-        lines += ["", f"{bold}{_w('instead', lang)}:{bold} {c.applies_instead(lang)}"]
+        lines += ["", f"{bold}{word('instead', lang)}:{bold} {c.applies_instead(lang)}"]
     if c.elements:
-        lines += ["", f"{h}{'#' if md else '='} {_w('elements', lang)}", ""]
+        lines += ["", f"{h}{'#' if md else '='} {word('elements', lang)}", ""]
         lines += _elements_lines(c.elements, lang, md)
     if c.exclusion:
-        lines += ["", f"{h}{'#' if md else '='} {_w('exclusion', lang)}", ""]
+        lines += ["", f"{h}{'#' if md else '='} {word('exclusion', lang)}", ""]
         lines += _exclusion_lines(c.exclusion, lang, md)
     for s in c.scenarios:
-        head = f"{h}{'#' if md else '='} {_w('scenario', lang)}: {s.label(lang)}"
-        lines += ["", f"{head} → {_w(s.result, lang)}", ""]
+        head = f"{h}{'#' if md else '='} {word('scenario', lang)}: {s.label(lang)}"
+        lines += ["", f"{head} → {word(s.result, lang)}", ""]
         lines += _elements_lines(s.elements, lang, md)
         if s.exclusion:
             lines += ["", *_exclusion_lines(s.exclusion, lang, md)]
     if c.questions:
-        lines += ["", f"{h}{'#' if md else '='} {_w('questions', lang)}", ""]
+        lines += ["", f"{h}{'#' if md else '='} {word('questions', lang)}", ""]
         lines += _question_lines(c.questions, lang, md)
     if c.caveats:
-        lines += ["", f"{h}{'#' if md else '='} {_w('caveats', lang)}", ""]
+        lines += ["", f"{h}{'#' if md else '='} {word('caveats', lang)}", ""]
         for cav in c.caveats:
             cite = f" ({cav.citation})" if cav.citation else ""
             lines.append(f"- [{cav.kind}] {cav.text(lang)}{cite}")
@@ -161,17 +114,17 @@ def render(outcome: Outcome, fmt: Format = "text", lang: Language = "en") -> str
         f"{'#' if md else '='} {r.title(lang)}",
         "",
         f"{r.jurisdiction_name(lang)} — {r.instrument}, {r.provision} ({r.url})",
-        f"{_w('burden', lang)}: {r.burden(lang)}",
+        f"{word('burden', lang)}: {r.burden(lang)}",
         "",
         f"{'> ' if md else ''}{outcome.disclaimer(lang)}",
     ]
     for c in outcome.counts:
         lines += ["", *_count_lines(c, lang, md, h)]
     if len(outcome.counts) > 1 and outcome.questions:
-        lines += ["", f"{h} {_w('questions_case', lang)}", ""]
+        lines += ["", f"{h} {word('questions_case', lang)}", ""]
         lines += _question_lines(outcome.questions, lang, md)
     p = outcome.provenance
-    lines += ["", f"{_w('produced', lang)}: nonpunish {p.library_version}, {p.ruleset_id} "
+    lines += ["", f"{word('produced', lang)}: nonpunish {p.library_version}, {p.ruleset_id} "
               f"({p.ruleset_content_hash[:19]}), engine {p.engine}, as of {p.as_of}, "
               f"schema {p.schema_version}"]
     return "\n".join(lines) + "\n"
