@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nonpunish
+
+# Local extensions: docs/_ext/nonpunish_reference.py writes a reference page for every ruleset.
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "nonpunish"
 author = "nonpunish developers"
@@ -14,12 +20,26 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
+    "sphinx.ext.graphviz",
+    "nonpunish_reference",
 ]
 myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 3
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = ["_build", "README.md"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 html_theme = "furo"
 html_title = "nonpunish"
+html_static_path = ["_static"]
+html_css_files = ["nonpunish.css"]
 nitpicky = False
+
+# Decision diagrams: Graphviz's `dot` must be installed (apt-get install graphviz).
+graphviz_output_format = "svg"
+graphviz_dot_args = ["-Gfontname=Helvetica", "-Nfontname=Helvetica", "-Efontname=Helvetica"]
+
+# Extra folders of ruleset files to document beside the shipped ones, laid out like
+# rulesets/ (a ruleset's id is its path in the folder). The environment variable
+# NONPUNISH_EXTRA_RULESETS adds more (separated by os.pathsep).
+nonpunish_extra_rulesets: list[str] = []
