@@ -135,7 +135,25 @@ class ResolvedOffence:
     catalogue_key: str | None  # key in the ruleset's catalogue, if matched
 
 
+_resolved: dict[tuple[int, str], tuple[Ruleset, ResolvedOffence]] = {}
+
+
 def _resolve_offence(ruleset: Ruleset, count: Count) -> ResolvedOffence:
+    """The offence charged, matched to the ruleset's catalogue (cached for catalogue ids:
+    the result is frozen reference data)."""
+    off = count.offence
+    if off.id is None:
+        return _resolve_uncached(ruleset, count)
+    key = (id(ruleset), off.id)
+    hit = _resolved.get(key)
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    made = _resolve_uncached(ruleset, count)
+    _resolved[key] = (ruleset, made)
+    return made
+
+
+def _resolve_uncached(ruleset: Ruleset, count: Count) -> ResolvedOffence:
     off = count.offence
     cat: Catalogue | None = catalogues().get(ruleset.spec.catalogue or "")
     if off.id is not None:
@@ -261,10 +279,23 @@ def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
     excluded = _kleene_or([m.applies for m in matches]) if matches else False
     return ExclusionCheck(
         list_id=xl.id, title=xl.title,
-        citation=Citation(instrument=xl.instrument, provision=f"{xl.provision} ({citation})",
-                          url=xl.url),
+        citation=_list_citation(xl, citation),
         closed=xl.closed, excluded=excluded, matches=matches,
         matched_by="catalogue" if offence.catalogue_key is not None else "statute_and_section")
+
+
+_list_citations: dict[tuple[int, str], tuple[ExclusionList, Citation]] = {}
+
+
+def _list_citation(xl: ExclusionList, citation: str) -> Citation:
+    """The list's citation (frozen, so built once and shared)."""
+    hit = _list_citations.get((id(xl), citation))
+    if hit is not None and hit[0] is xl:
+        return hit[1]
+    made = Citation(instrument=xl.instrument, provision=f"{xl.provision} ({citation})",
+                    url=xl.url)
+    _list_citations[(id(xl), citation)] = (xl, made)
+    return made
 
 
 def _kleene_and(values: Sequence[Tri]) -> Tri:
@@ -366,6 +397,18 @@ def _boundary_dates_uncached(ruleset: Ruleset, offence: ResolvedOffence) -> Sequ
 def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
          offence: ResolvedOffence | None = None) -> list[Plan]:
     spec = ruleset.spec
+    thresholds = ruleset.age_threshold_list
+    if isinstance(count.act_date, dt.date) and spec.temporal.relevant_date == "act":
+        # The common case, one exact date: a single scenario unless the age straddles a limb.
+        day = count.act_date
+        age_lo, age_hi, exact_dob = _age_range(case, count, day, day, as_of)
+        if not any(age_lo < t <= age_hi for t in thresholds):
+            version = ruleset.version_on(day)
+            if spec.temporal.rule == "as_if_in_force" and version is None:
+                version = ruleset.compiled[0]
+            leap = exact_dob is not None and any(
+                leap_day_matters(exact_dob, t, day, day) for t in thresholds)
+            return [Plan(day, day, age_lo, age_hi, version, False, False, leap, [])]
     act_lo, act_hi = _bounds(count.act_date, EARLIEST, as_of)
     act_hi = min(act_hi, as_of)
     if spec.temporal.relevant_date == "decision":
@@ -380,7 +423,6 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
         start = b
     pieces.append((start, rel_hi))
     date_split = len(pieces) > 1
-    thresholds = ruleset.age_threshold_list
     plans: list[Plan] = []
     for i, (lo, hi) in enumerate(pieces):
         version = ruleset.version_on(lo)

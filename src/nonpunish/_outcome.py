@@ -173,7 +173,7 @@ class Question(_Serialisable):
     counts: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OffenceRef(_Serialisable):
     id: str | None
     statute: str
