@@ -718,3 +718,80 @@ def _age_answers(case: Case, count: dict[str, Any]) -> list[int]:
         lo, hi = 0, 120
     cands = {lo, hi} | {a for t in age_thresholds() for a in (t - 1, t)}
     return sorted(a for a in cands if lo <= a <= hi)
+
+
+# --- tables: one row per single-count case ----------------------------------------------------
+
+def _cell(value: Any) -> Any:
+    """A value as a CSV cell would hold it (text), None staying empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(value) if value else "none"
+    return str(value)
+
+
+def table_row(case: Case, *, level_in_finding: bool = False) -> dict[str, Any]:
+    """The row of a table for ``nonpunish.evaluate_table`` that stands for a single-count
+    ``case`` (columns named after the fact vocabulary; see ``nonpunish._batch``). A state of
+    the evidence goes in ``<fact>_evidence`` and ``<fact>_disproved``, or (with
+    ``level_in_finding``, when not disproved) as the level in the fact's own column."""
+    assert len(case["counts"]) == 1, "a table row is one count"
+    count = case["counts"][0]
+    person = case.get("person") or {}
+    row: dict[str, Any] = {}
+    if "case_id" in case:
+        row["case_id"] = case["case_id"]
+    offence = count["offence"]
+    if "id" in offence:
+        row["offence"] = offence["id"]
+    else:
+        row["offence_statute"] = offence["statute"]
+        row["offence_section"] = offence["section"]
+    for name in ("participation", "conduct", "decision_date"):
+        if count.get(name) is not None:
+            row[name] = count[name]
+    for value, column in ((count.get("act_date"), "act_date"),
+                          (person.get("date_of_birth"), "date_of_birth")):
+        if isinstance(value, dt.date):
+            row[column] = value
+        elif isinstance(value, dict):
+            for end in ("earliest", "latest"):
+                if value.get(end) is not None:
+                    row[f"{column}_{end}"] = value[end]
+    age = count.get("age_at_act", person.get("age_at_act"))
+    if isinstance(age, int):
+        row["age_at_act"] = age
+    elif isinstance(age, dict):
+        row["age_at_act_min"], row["age_at_act_max"] = age["min"], age["max"]
+    facts = {**(case.get("facts") or {}), **(count.get("facts") or {})}
+    for name, value in facts.items():
+        if isinstance(value, dict):  # a state of the evidence
+            if level_in_finding and not value.get("disproved"):
+                row[name] = value["evidence"]
+            else:
+                row[f"{name}_evidence"] = value["evidence"]
+                if "disproved" in value:
+                    row[f"{name}_disproved"] = value["disproved"]
+        else:
+            row[name] = value
+    return row
+
+
+def table_columns(rows: Sequence[dict[str, Any]], *, text: bool = False) -> dict[str, list[Any]]:
+    """Rows as columns (a missing cell is None). With ``text`` every cell is text, as read
+    from a CSV file; otherwise values keep their types, except that a column mixing types
+    (true and "unknown", a list and "unknown") is made text."""
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    columns: dict[str, list[Any]] = {}
+    for name in names:
+        values = [r.get(name) for r in rows]
+        kinds = {type(v) for v in values if v is not None}
+        if text or len(kinds) > 1:
+            values = [_cell(v) for v in values]
+        columns[name] = values
+    return columns

@@ -18,6 +18,7 @@ from ._api import (
     read_case,
     ruleset_json_schema,
 )
+from ._batch import TableOutcome, TableSummary, evaluate_table
 from ._case import (
     AgeRange,
     Case,
@@ -76,10 +77,13 @@ __all__ = [
     "Ruleset",
     "RulesetError",
     "RulesetInfo",
+    "TableOutcome",
+    "TableSummary",
     "UnknownRulesetError",
     "__version__",
     "case_json_schema",
     "evaluate",
+    "evaluate_table",
     "json_schemas",
     "list_rulesets",
     "load_ruleset",
