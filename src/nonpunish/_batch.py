@@ -307,6 +307,10 @@ def read_table(table: Any) -> pl.DataFrame:
     if pandas is not None and isinstance(table, pandas.DataFrame):
         try:
             return pl.from_pandas(table)
+        except ImportError:
+            raise NonpunishError(
+                "reading a pandas DataFrame needs pyarrow: pip install 'nonpunish[pandas]'",
+                code="missing_dependency") from None
         except Exception as exc:  # pragma: no cover - depends on pandas' dtypes
             raise InputError("cannot convert the pandas DataFrame to polars "
                              f"({type(exc).__name__})", code="invalid_type",

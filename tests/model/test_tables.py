@@ -185,10 +185,24 @@ def test_file_errors(tmp_path: Path) -> None:
 
 
 def test_pandas_frames_are_accepted() -> None:
-    pandas = pytest.importorskip("pandas")
+    pandas = pytest.importorskip("pandas", reason="pandas is the optional 'pandas' extra")
     frame = pandas.DataFrame([ADULT])
     out = nonpunish.evaluate_table(frame, S45, as_of=AS_OF)
     assert _results(out) == ["protected"]
+
+
+def test_pandas_without_pyarrow_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    pandas = pytest.importorskip("pandas", reason="pandas is the optional 'pandas' extra")
+    import polars as pl
+
+    def no_pyarrow(*args: object, **kwargs: object) -> None:
+        raise ImportError("pyarrow")
+
+    monkeypatch.setattr(pl, "from_pandas", no_pyarrow)
+    with pytest.raises(nonpunish.NonpunishError) as info:
+        nonpunish.evaluate_table(pandas.DataFrame([ADULT]), S45, as_of=AS_OF)
+    assert info.value.code == "missing_dependency"
+    assert "pyarrow" in str(info.value)
 
 
 # --- mapping ----------------------------------------------------------------------------------
