@@ -53,9 +53,9 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 import nonpunish
-from nonpunish._evaluate import _findings
 from nonpunish._offences import ExclusionList, catalogues
 from nonpunish._paths import shipped_root
+from nonpunish._prepare import _findings
 from nonpunish._ruleset import CompiledNode, CompiledVersion, Node
 from nonpunish._vocabulary import vocabulary
 

@@ -61,16 +61,16 @@ import polars as pl
 from ._case import Count, EvidenceLevel, Offence
 from ._dates import EARLIEST
 from ._engine import Tri
-from ._evaluate import (
+from ._explain import _layout
+from ._outcome import RESULTS
+from ._prepare import (
     _ALL_MODES,
     ResolvedOffence,
     _candidate_entries,
     _given_broadly,
     _indexed,
-    _layout,
     _resolve_offence,
 )
-from ._outcome import RESULTS
 from ._ruleset import CompiledVersion, LeafKey, LegalEffect, Limb, Ruleset
 
 #: Output dtypes: the vocabulary of the reference evaluator, as enums.

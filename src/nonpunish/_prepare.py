@@ -1,0 +1,452 @@
+"""Preparing a count for evaluation: everything decided once, in Python, before an engine runs.
+
+The burden model turns states of the evidence into findings; the offence charged is matched
+to the catalogue and checked against the exclusion list (three-valued: a condition still
+unknown leaves it open); the relevant date and the age, when known only as ranges, are cut
+at every boundary the ruleset has into *plans* (scenarios), each on one side of every
+boundary; and every leaf of the condition tree gets its value for a plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._case import Case, Count, Evidence, EvidenceLevel
+from ._dates import EARLIEST, age_on, fmt, leap_day_matters
+from ._engine import Tri
+from ._offences import (
+    Catalogue,
+    ExclusionList,
+    ListEntry,
+    catalogues,
+    find_offence,
+    match_by_statute,
+    normalise_statute,
+    section_tokens,
+)
+from ._outcome import (
+    Citation,
+    ExclusionCheck,
+    ExclusionMatch,
+    OffenceRef,
+)
+from ._ruleset import CompiledVersion, LeafKey, Ruleset
+from ._text import Text
+
+
+def _text(en: str, nl: str) -> Text:
+    return Text(en=en, nl=nl)
+
+
+# --- facts -------------------------------------------------------------------------------
+
+@dataclass(slots=True)  # not frozen: built for every fact of every case, and never changed
+class Given:
+    """A fact as the case gave it, and the finding the burden model made of it."""
+
+    raw: Any
+    finding: Any  # bool | None for findings; str | list | None for choice and set facts
+    basis: str
+
+
+def _findings(ruleset: Ruleset, case: Case, count: Count) -> dict[str, Given]:
+    burden = ruleset.spec.burden
+    merged: dict[str, Any] = {**case.facts, **count.facts}
+    merged["conduct"] = count.conduct
+    merged["participation"] = count.participation
+    out: dict[str, Given] = {}
+    for name, raw in merged.items():
+        value = None if raw == "unknown" else raw
+        if isinstance(value, Evidence):
+            if value.evidence == EvidenceLevel.NOT_ASSESSED and not value.disproved:
+                finding: Any = None
+            elif value.disproved and burden.disproof_defeats:
+                finding = False
+            else:
+                finding = value.evidence.rank >= burden.finding_true_from.rank
+            out[name] = Given(value, finding, "evidence")
+        elif value is None:
+            out[name] = Given(None, None, "not_given")
+        else:
+            out[name] = Given(value, value, "finding")
+    return out
+
+
+# --- offences and exclusion ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResolvedOffence:
+    ref: OffenceRef
+    catalogue_key: str | None  # key in the ruleset's catalogue, if matched
+
+
+_resolved: dict[tuple[int, str], tuple[Ruleset, ResolvedOffence]] = {}
+
+
+def _resolve_offence(ruleset: Ruleset, count: Count) -> ResolvedOffence:
+    """The offence charged, matched to the ruleset's catalogue (cached for catalogue ids:
+    the result is frozen reference data)."""
+    off = count.offence
+    if off.id is None:
+        return _resolve_uncached(ruleset, count)
+    key = (id(ruleset), off.id)
+    hit = _resolved.get(key)
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    made = _resolve_uncached(ruleset, count)
+    _resolved[key] = (ruleset, made)
+    return made
+
+
+def _resolve_uncached(ruleset: Ruleset, count: Count) -> ResolvedOffence:
+    off = count.offence
+    cat: Catalogue | None = catalogues().get(ruleset.spec.catalogue or "")
+    if off.id is not None:
+        found = find_offence(off.id)
+        assert found is not None  # checked when the case was validated
+        fcat, key, entry = found
+        ref = OffenceRef(id=off.id, statute=entry.statute, section=entry.section,
+                         title=entry.title, category=entry.category, catalogued=True)
+        if cat is not None and fcat.jurisdiction == cat.jurisdiction:
+            return ResolvedOffence(ref, key)
+        statute, section = entry.statute, entry.section
+    else:
+        assert off.statute is not None and off.section is not None
+        statute, section = off.statute, off.section
+    key_match = match_by_statute(cat, statute, section) if cat is not None else None
+    if key_match is not None and cat is not None:
+        entry = cat.offences[key_match]
+        ref = OffenceRef(id=cat.full_id(key_match), statute=entry.statute, section=entry.section,
+                         title=entry.title, category=entry.category, catalogued=True)
+        if off.id is None:
+            # match_by_statute matched the catalogue's section as a prefix of the one given:
+            # "9(1)(a)" is burglary under section 9.
+            return ResolvedOffence(ref, key_match)
+    ref = OffenceRef(id=off.id, statute=statute, section=section,
+                     title=off.title if off.id is None else ref.title,
+                     category=None if off.id is None else ref.category, catalogued=False)
+    return ResolvedOffence(ref, None)
+
+
+_ALL_MODES = ("principal", "attempt", "conspiracy", "aiding_abetting", "encouraging_assisting")
+
+
+def _kleene_or(values: Sequence[Tri]) -> Tri:
+    if any(v is True for v in values):
+        return True
+    if all(v is False for v in values):
+        return False
+    return None
+
+
+_list_index: dict[int, tuple[ExclusionList, dict[str, list[ListEntry]], dict[str, str | None]]] = {}
+
+
+def _indexed(xl: ExclusionList) -> tuple[dict[str, list[ListEntry]], dict[str, str | None]]:
+    """A list's entries by catalogue key, and the paragraph reaching each form of
+    participation (None: the entry itself), worked out once per list."""
+    hit = _list_index.get(id(xl))
+    if hit is not None and hit[0] is xl:
+        return hit[1], hit[2]
+    by_key: dict[str, list[ListEntry]] = {}
+    for entry in xl.entries:
+        by_key.setdefault(entry.offence, []).append(entry)
+    modes: dict[str, str | None] = {"principal": None}
+    for anc in xl.ancillary:
+        for mode in anc.participation:
+            modes[mode] = anc.paragraph
+    _list_index[id(xl)] = (xl, by_key, modes)
+    return by_key, modes
+
+
+def _candidate_entries(xl: ExclusionList, offence: ResolvedOffence) -> list[ListEntry]:
+    """The list's entries for this offence (on any date, whatever their conditions)."""
+    by_key, _ = _indexed(xl)
+    if offence.catalogue_key is not None:
+        return by_key.get(offence.catalogue_key, [])
+    cat = catalogues()[xl.catalogue]
+    want_statute = normalise_statute(offence.ref.statute)
+    want_section = section_tokens(offence.ref.section)
+    candidates = []
+    for entry in xl.entries:
+        target = cat.offences[entry.offence]
+        if normalise_statute(target.statute) != want_statute:
+            continue
+        have = section_tokens(target.section)
+        # The entry's section, or one given more broadly than it ("section 1" for s.1(3)).
+        if want_section[: len(have)] == have or have[: len(want_section)] == want_section:
+            candidates.append(entry)
+    return candidates
+
+
+def _given_broadly(offence: ResolvedOffence, xl: ExclusionList, entry: ListEntry) -> bool:
+    """True if the offence was given by a section broader than the entry's (a section for a
+    subsection), so it may or may not be the listed offence."""
+    if offence.catalogue_key is not None:
+        return False
+    have = section_tokens(catalogues()[xl.catalogue].offences[entry.offence].section)
+    want = section_tokens(offence.ref.section)
+    return len(want) < len(have)
+
+
+def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
+                     participation: str | None, findings: Mapping[str, Given],
+                     day: dt.date, citation: str) -> ExclusionCheck:
+    cat = catalogues()[xl.catalogue]
+    _, modes = _indexed(xl)
+    # Whether this form of participation is reached: principal always; others by paragraph.
+    if participation is None:
+        reach: Tri = True if all(m in modes for m in _ALL_MODES) else None
+        via = None
+    else:
+        reach = participation in modes
+        via = modes.get(participation)
+    candidates = _candidate_entries(xl, offence)
+    matches: list[ExclusionMatch] = []
+    for entry in candidates:
+        if entry.valid_from and day < entry.valid_from:
+            continue
+        if entry.valid_to and day > entry.valid_to:
+            continue
+        cond: Tri = True
+        if entry.only_if is not None:
+            given = findings.get(entry.only_if.fact)
+            cond = None if given is None else given.finding
+        if _given_broadly(offence, xl, entry):
+            cond = _kleene_and([cond, None])
+        matches.append(ExclusionMatch(
+            paragraph=entry.paragraph, offence=cat.full_id(entry.offence),
+            title=cat.offences[entry.offence].title, wording=entry.wording,
+            condition_fact=entry.only_if.fact if entry.only_if else None,
+            condition=cond if entry.only_if else None, via=via,
+            applies=_kleene_and([cond, reach]),
+            given_broadly=_given_broadly(offence, xl, entry)))
+    excluded = _kleene_or([m.applies for m in matches]) if matches else False
+    return ExclusionCheck(
+        list_id=xl.id, title=xl.title,
+        citation=_list_citation(xl, citation),
+        closed=xl.closed, excluded=excluded, matches=matches,
+        matched_by="catalogue" if offence.catalogue_key is not None else "statute_and_section")
+
+
+_list_citations: dict[tuple[int, str], tuple[ExclusionList, Citation]] = {}
+
+
+def _list_citation(xl: ExclusionList, citation: str) -> Citation:
+    """The list's citation (frozen, so built once and shared)."""
+    hit = _list_citations.get((id(xl), citation))
+    if hit is not None and hit[0] is xl:
+        return hit[1]
+    made = Citation(instrument=xl.instrument, provision=f"{xl.provision} ({citation})",
+                    url=xl.url)
+    _list_citations[(id(xl), citation)] = (xl, made)
+    return made
+
+
+def _kleene_and(values: Sequence[Tri]) -> Tri:
+    if any(v is False for v in values):
+        return False
+    if all(v is True for v in values):
+        return True
+    return None
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    """One scenario: a stretch of the relevant date and of the age, each on one side of
+    every boundary that matters."""
+
+    date_lo: dt.date
+    date_hi: dt.date
+    age_lo: int
+    age_hi: int
+    version: CompiledVersion | None
+    date_split: bool
+    age_split: bool
+    leap_day: bool = False
+    label_parts: list[Text] = field(default_factory=list)
+
+
+def _bounds(value: Any, default_lo: dt.date, default_hi: dt.date) -> tuple[dt.date, dt.date]:
+    if value is None:
+        return default_lo, default_hi
+    if isinstance(value, dt.date):
+        return value, value
+    return value.earliest or default_lo, value.latest or default_hi
+
+
+def _age_range(case: Case, count: Count, act_lo: dt.date, act_hi: dt.date,
+               as_of: dt.date) -> tuple[int, int, dt.date | None]:
+    age = count.age_at_act if count.age_at_act is not None else case.person.age_at_act
+    if age is not None:
+        return (age, age, None) if isinstance(age, int) else (age.min, age.max, None)
+    dob = case.person.date_of_birth
+    if dob is None:
+        return 0, 120, None
+    dob_lo, dob_hi = _bounds(dob, EARLIEST, as_of)
+    lo = max(0, age_on(dob_hi, max(act_lo, dob_hi)))
+    hi = max(0, age_on(dob_lo, act_hi))
+    exact = dob_lo if dob_lo == dob_hi else None
+    return lo, hi, exact
+
+
+def _date_label(lo: dt.date, hi: dt.date, open_lo: bool, open_hi: bool) -> Text:
+    if lo == hi:
+        return _text(f"act on {fmt(lo)}", f"feit op {fmt(lo)}")
+    if open_lo:
+        return _text(f"act on or before {fmt(hi)}", f"feit op of vóór {fmt(hi)}")
+    if open_hi:
+        return _text(f"act on or after {fmt(lo)}", f"feit op of na {fmt(lo)}")
+    return _text(f"act between {fmt(lo)} and {fmt(hi)}", f"feit tussen {fmt(lo)} en {fmt(hi)}")
+
+
+_boundary_cache: dict[tuple[int, str], tuple[Ruleset, Sequence[dt.date]]] = {}
+
+
+def _boundary_dates(ruleset: Ruleset, offence: ResolvedOffence | None) -> Sequence[dt.date]:
+    """The dates on which the ruleset changes for this offence, in order: every version and
+    list start or end, but a list entry's own dates (an offence added to the list later)
+    only when the entry is this offence. Other entries' dates change nothing here."""
+    if offence is None:
+        return ruleset.boundary_dates
+    if offence.catalogue_key is not None:
+        key = (id(ruleset), offence.catalogue_key)
+        hit = _boundary_cache.get(key)
+        if hit is not None and hit[0] is ruleset:
+            return hit[1]
+        dates = _boundary_dates_uncached(ruleset, offence)
+        _boundary_cache[key] = (ruleset, dates)
+        return dates
+    return _boundary_dates_uncached(ruleset, offence)
+
+
+def _boundary_dates_uncached(ruleset: Ruleset, offence: ResolvedOffence) -> Sequence[dt.date]:
+    dates: set[dt.date] = set()
+    for cv in ruleset.compiled:
+        dates.add(cv.version.valid_from)
+        if cv.version.valid_to is not None:
+            dates.add(cv.version.valid_to + dt.timedelta(days=1))
+        xl = cv.exclusion_list
+        if xl is not None:
+            dates.add(xl.valid_from)
+            for entry in _candidate_entries(xl, offence):
+                if entry.valid_from:
+                    dates.add(entry.valid_from)
+                if entry.valid_to:
+                    dates.add(entry.valid_to + dt.timedelta(days=1))
+    return sorted(dates)
+
+
+def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
+         offence: ResolvedOffence | None = None) -> list[Plan]:
+    spec = ruleset.spec
+    thresholds = ruleset.age_threshold_list
+    if isinstance(count.act_date, dt.date) and spec.temporal.relevant_date == "act":
+        # The common case, one exact date: a single scenario unless the age straddles a limb.
+        day = count.act_date
+        age_lo, age_hi, exact_dob = _age_range(case, count, day, day, as_of)
+        if not any(age_lo < t <= age_hi for t in thresholds):
+            version = ruleset.version_on(day)
+            if spec.temporal.rule == "as_if_in_force" and version is None:
+                version = ruleset.compiled[0]
+            leap = exact_dob is not None and any(
+                leap_day_matters(exact_dob, t, day, day) for t in thresholds)
+            return [Plan(day, day, age_lo, age_hi, version, False, False, leap, [])]
+    act_lo, act_hi = _bounds(count.act_date, EARLIEST, as_of)
+    act_hi = min(act_hi, as_of)
+    if spec.temporal.relevant_date == "decision":
+        rel_lo, rel_hi = _bounds(count.decision_date, act_lo, as_of)
+    else:
+        rel_lo, rel_hi = act_lo, act_hi
+    cuts = [b for b in _boundary_dates(ruleset, offence) if rel_lo < b <= rel_hi]
+    pieces: list[tuple[dt.date, dt.date]] = []
+    start = rel_lo
+    for b in cuts:
+        pieces.append((start, b - dt.timedelta(days=1)))
+        start = b
+    pieces.append((start, rel_hi))
+    date_split = len(pieces) > 1
+    plans: list[Plan] = []
+    for i, (lo, hi) in enumerate(pieces):
+        version = ruleset.version_on(lo)
+        if spec.temporal.rule == "as_if_in_force" and version is None:
+            version = ruleset.compiled[0]
+        if spec.temporal.relevant_date == "act":
+            a_lo, a_hi = lo, hi
+        else:
+            a_lo, a_hi = act_lo, act_hi
+        age_lo, age_hi, exact_dob = _age_range(case, count, a_lo, a_hi, as_of)
+        # Cut the age range at every threshold a limb uses.
+        age_cuts = [t for t in thresholds if age_lo < t <= age_hi]
+        bands: list[tuple[int, int]] = []
+        s = age_lo
+        for t in age_cuts:
+            bands.append((s, t - 1))
+            s = t
+        bands.append((s, age_hi))
+        date_part = (_date_label(lo, hi, (i == 0 and count.act_date is None) or lo == EARLIEST,
+                                 hi == as_of and i == len(pieces) - 1)
+                     if date_split else None)
+        for band_lo, band_hi in bands:
+            leap = exact_dob is not None and any(
+                leap_day_matters(exact_dob, t, a_lo, a_hi) for t in thresholds)
+            parts = [date_part] if date_part else []
+            if len(bands) > 1:
+                parts.append(_age_label(band_lo, band_hi))
+            plans.append(Plan(lo, hi, band_lo, band_hi, version, date_split, len(bands) > 1,
+                              leap, parts))
+    return plans
+
+
+def _age_label(lo: int, hi: int) -> Text:
+    if lo == hi:
+        return _text(f"aged {lo}", f"{lo} jaar oud")
+    if hi >= 120:
+        return _text(f"aged {lo} or over", f"{lo} jaar of ouder")
+    if lo == 0:
+        return _text(f"aged under {hi + 1}", f"jonger dan {hi + 1}")
+    return _text(f"aged {lo} to {hi}", f"{lo} tot en met {hi} jaar oud")
+
+
+# --- leaves --------------------------------------------------------------------------------
+
+def _leaf_value(leaf: LeafKey, p: Plan, findings: Mapping[str, Given],
+                exclusion: ExclusionCheck | None) -> Tri:
+    kind = leaf[0]
+    if kind == "fact":
+        g = findings.get(leaf[1])
+        return None if g is None else bool(g.finding) if g.finding is not None else None
+    if kind == "is":
+        g = findings.get(leaf[1])
+        if g is None or g.finding is None:
+            return None
+        return bool(g.finding == leaf[2])
+    if kind == "includes_any":
+        g = findings.get(leaf[1])
+        if g is None or g.finding is None:
+            return None
+        return any(v in g.finding for v in leaf[2])
+    if kind == "age_at_least":
+        return True if p.age_lo >= leaf[1] else False if p.age_hi < leaf[1] else None
+    if kind == "age_under":
+        return True if p.age_hi < leaf[1] else False if p.age_lo >= leaf[1] else None
+    if kind == "excluded":
+        return None if exclusion is None else exclusion.excluded
+    raise AssertionError(leaf)
+
+
+def _leaf_fact(leaf: LeafKey) -> str | None:
+    if leaf[0] in ("fact", "is", "includes_any"):
+        return str(leaf[1])
+    if leaf[0] in ("age_at_least", "age_under"):
+        return "age_at_act"
+    return None
+
+
+# --- explanation ---------------------------------------------------------------------------
+
