@@ -103,6 +103,9 @@ class _Layout:
     element_of: dict[int, str]
     limb_age_leaves: dict[Limb, tuple[int, ...]]
     leaf_keys: tuple[LeafKey, ...]
+    #: For each leaf key of the tree: a node that reads it, and the elements that ask for it.
+    leaf_node: dict[LeafKey, int]
+    elements_of_leaf: dict[LeafKey, tuple[str, ...]]
 
 
 _layouts: dict[int, tuple[CompiledVersion, _Layout]] = {}
@@ -165,7 +168,17 @@ def _layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
     keys = set(cv.leaves)
     for nodes in ruleset.caveat_conditions.values():
         keys.update(n.leaf for n in nodes if n.leaf is not None)
-    layout = _Layout(tuple(occurrences), element_of, limb_age_leaves, tuple(keys))
+    leaf_node: dict[LeafKey, int] = {}
+    elements_of_leaf: dict[LeafKey, list[str]] = {}
+    for n in cv.nodes:
+        if n.leaf is not None:
+            leaf_node.setdefault(n.leaf, n.index)
+            el = element_of.get(n.index)
+            ids = elements_of_leaf.setdefault(n.leaf, [])
+            if el and el not in ids:
+                ids.append(el)
+    layout = _Layout(tuple(occurrences), element_of, limb_age_leaves, tuple(keys), leaf_node,
+                     {k: tuple(v) for k, v in elements_of_leaf.items()})
     _layouts[id(cv)] = (cv, layout)
     return layout
 
@@ -257,9 +270,7 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
     vocab = vocabulary().facts
     table = truth_table(cv.nodes, cv.root, leaves)
     if table is not None:
-        open_leaves = {cv.nodes[i].leaf: i for i in range(len(cv.nodes))
-                       if cv.nodes[i].leaf is not None and values[i] is None}
-        candidates = [(open_leaves[key], j) for j, key in enumerate(table.variables)
+        candidates = [(layout.leaf_node[key], j) for j, key in enumerate(table.variables)
                       if table.depends_on(j)]
     else:  # too many unknowns for a table: fall back on the tree's shape
         candidates = [(i, -1) for i in _relevant_unknown_leaves(cv, values)]
@@ -276,9 +287,8 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
         for name in names:
             wanted.setdefault(name, [])
             variables_of.setdefault(name, []).append(j)
-            for k in (k for k, n in enumerate(cv.nodes) if n.leaf == leaf):
-                el = layout.element_of.get(k)
-                if el and el not in wanted[name]:
+            for el in layout.elements_of_leaf.get(leaf, ()):
+                if el not in wanted[name]:
                     wanted[name].append(el)
     questions = []
     for name, elements in wanted.items():
