@@ -124,7 +124,7 @@ def test_show_text_en(capsys: pytest.CaptureFixture[str]) -> None:
         "para 14: Burglary (Theft Act 1968, section 9); only if "
         "`burglary_with_intent_to_cause_gbh_or_damage`",
         "; from 2019-04-12",
-        "para 37(2) (aiding and abetting)",
+        "para 37(2) (aiding, abetting, counselling or procuring)",
         # caveats
         "[unverified] Schedule 4 is encoded as it stood when checked",
     ):
