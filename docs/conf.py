@@ -43,3 +43,7 @@ graphviz_dot_args = ["-Gfontname=Helvetica", "-Nfontname=Helvetica", "-Efontname
 # rulesets/ (a ruleset's id is its path in the folder). The environment variable
 # NONPUNISH_EXTRA_RULESETS adds more (separated by os.pathsep).
 nonpunish_extra_rulesets: list[str] = []
+
+# Examples in the pages read the shipped example files wherever the build is run from.
+_EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+doctest_global_setup = f"import pathlib\nEXAMPLES = pathlib.Path({str(_EXAMPLES)!r})\n"

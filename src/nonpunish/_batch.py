@@ -695,6 +695,9 @@ def _parse(frame: pl.DataFrame, mapping: ColumnMapping, theirs: dict[str, str],
                .join(info.lazy(), on="__check", how="left")
                .with_columns(pl.col("__check").str.slice(5).cast(pl.Int32).alias("__order"))
                .sort([ROW, "__order"])
+               # The first problem with a cell explains it; later checks on the same cell
+               # only follow from it (an unlisted offence code is also a missing offence).
+               .unique(subset=[ROW, "column"], keep="first", maintain_order=True)
                .select(ROW, "column", "code", "reason").collect())
     good = checked.filter(~rejected).drop(bad_cols)
     return good, rejects
