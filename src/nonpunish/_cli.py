@@ -1,4 +1,5 @@
-"""The ``nonpunish`` command: list, show, evaluate and validate rulesets and cases.
+"""The ``nonpunish`` command: list, show, evaluate and validate rulesets and cases, and
+evaluate a table of cases (``batch``).
 
 Only the result goes to stdout. A mistake in the input is one line on stderr,
 ``nonpunish: error: <what, where> [code]``, and exit status 2; nothing else is printed, and
@@ -15,9 +16,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import _api
+from ._batch import evaluate_table
 from ._case import Case
 from ._errors import FileFormatError, InputError, NonpunishError
 from ._files import Document, read_document
@@ -27,10 +29,14 @@ from ._ruleset import Node, Ruleset, _check_fact
 from ._text import Language
 from ._words import word
 
+if TYPE_CHECKING:
+    import polars as pl
+
 PROG = "nonpunish"
 RULESET_SCHEMA = "nonpunish-ruleset/1"
 EXCLUSION_LIST_SCHEMA = "nonpunish-exclusion-list/1"
 SCHEMA_NAMES = ("case", "outcome", "ruleset")
+TABLE_FORMATS = ("csv", "parquet", "json")
 
 
 # --- argument parsing ------------------------------------------------------------------------
@@ -101,6 +107,37 @@ def _parser() -> _Parser:
     p.add_argument("--engine", choices=("reference", "durable"), default="reference",
                    help="the evaluation engine (default: reference)")
 
+    p = sub.add_parser(
+        "batch", help="evaluate a table of cases (CSV, Parquet or JSON Lines)",
+        usage=f"{PROG} batch [-h] [options] (RULESET TABLE | --ruleset-file PATH TABLE)",
+        description="Evaluate every row of TABLE (a .csv, .parquet or .jsonl file, one count "
+        "a row) under a shipped ruleset RULESET, or under the ruleset file given with "
+        "--ruleset-file. The results go to standard output as CSV (or to --output), the "
+        "summary to standard error. Needs polars: pip install 'nonpunish[model]'.")
+    p.add_argument("inputs", nargs="*", metavar="[RULESET] TABLE", help=argparse.SUPPRESS)
+    p.add_argument("--ruleset-file", type=Path, metavar="PATH",
+                   help="a ruleset file of your own, instead of RULESET")
+    p.add_argument("--mapping", type=Path, metavar="FILE",
+                   help="a YAML or JSON file mapping your column names and codes to the fact "
+                   "vocabulary's")
+    p.add_argument("--weights", metavar="COLUMN",
+                   help="a column of non-negative weights, carried into the results and "
+                   "summed in the summary")
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                   help="the date to evaluate on (default: today), for reproducible results")
+    p.add_argument("--engine", choices=("vectorised", "reference"), default="vectorised",
+                   help="the evaluation engine (default: vectorised)")
+    p.add_argument("--explain", action="store_true",
+                   help="add the deciding elements and, for undetermined rows, the facts to "
+                   "ask about")
+    p.add_argument("--output", type=Path, metavar="FILE",
+                   help="write the results to FILE instead of standard output")
+    p.add_argument("--format", choices=TABLE_FORMATS,
+                   help="csv, parquet or json (JSON Lines) (default: from the --output "
+                   "file's extension, else csv)")
+    p.add_argument("--rejects", type=Path, metavar="FILE",
+                   help="write the rejected rows to FILE (format from its extension)")
+
     p = sub.add_parser("validate", help="check a case or ruleset file")
     p.add_argument("file", metavar="FILE", help="a case (JSON or YAML, - for stdin), a "
                    "ruleset or an exclusion list")
@@ -119,8 +156,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = _parser()
     args, extra = parser.parse_known_args(list(argv))
     # argparse stops filling positionals at the first option, so `evaluate R --as-of D C`
-    # leaves C over; take such leftovers as positionals of `evaluate`.
-    if extra and args.command == "evaluate" and all(x == "-" or not x.startswith("-")
+    # leaves C over; take such leftovers as positionals of `evaluate` (and of `batch`).
+    if extra and args.command in ("evaluate", "batch") and all(x == "-" or not x.startswith("-")
                                                     for x in extra):
         args.inputs = [*args.inputs, *extra]
         extra = []
@@ -197,6 +234,82 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     case = _read_case(case_source, as_of)
     outcome = _api.evaluate(case, rs, as_of=as_of, engine=args.engine)
     _out(render(outcome, args.format, args.lang))
+    return 0
+
+
+_EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json",
+               ".jsonl": "json", ".ndjson": "json"}
+
+
+def _table_format(path: Path, given: str | None, option: str) -> str:
+    """The format to write ``path`` in: ``given``, else the one its extension names."""
+    if given is not None:
+        return given
+    found = _EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        raise _UsageError(f"cannot tell the format of {option} {path} from its extension "
+                          "(.csv, .parquet or .jsonl): give --format")
+    return found
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """List columns as `;`-joined text, for CSV."""
+    import polars as pl
+
+    return frame.with_columns(pl.col(name).list.join(";")
+                              for name, dtype in frame.schema.items()
+                              if isinstance(dtype, pl.List))
+
+
+def _write_table(frame: pl.DataFrame, fmt: str, path: Path | None) -> None:
+    """Write ``frame`` to ``path``, or to stdout (CSV or JSON Lines) without one."""
+    if path is None:
+        sys.stdout.write(_as_text(frame).write_csv() if fmt == "csv" else frame.write_ndjson())
+        return
+    try:
+        if fmt == "csv":
+            _as_text(frame).write_csv(path)
+        elif fmt == "parquet":
+            frame.write_parquet(path)
+        else:
+            frame.write_ndjson(path)
+    except OSError as exc:
+        raise InputError(f"cannot write the table: {exc.strerror or type(exc).__name__}",
+                         code="output_unwritable", location=str(path)) from None
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    inputs: list[str] = args.inputs
+    if args.ruleset_file is not None:
+        if len(inputs) != 1:
+            raise _UsageError("with --ruleset-file give only TABLE" if inputs else "give TABLE")
+        ruleset: str | Path = args.ruleset_file
+        table = inputs[0]
+    else:
+        if len(inputs) != 2:
+            raise _UsageError("give RULESET and TABLE, or --ruleset-file PATH and TABLE"
+                              if len(inputs) < 2 else
+                              f"unrecognized arguments: {' '.join(inputs[2:])}")
+        ruleset, table = inputs
+    output: Path | None = args.output
+    if output is None:
+        fmt = args.format or "csv"
+        if fmt == "parquet":
+            raise _UsageError("--format parquet needs --output FILE")
+    else:
+        fmt = _table_format(output, args.format, "--output")
+    rejects: Path | None = args.rejects
+    rejects_fmt = (None if rejects is None else
+                   _EXTENSIONS.get(rejects.suffix.lower()) or
+                   _table_format(rejects, args.format, "--rejects"))
+    outcome = evaluate_table(Path(table), ruleset, as_of=args.as_of,
+                             mapping=args.mapping, engine=args.engine,
+                             weights=args.weights, explain=args.explain)
+    _write_table(outcome.results, fmt, output)
+    if rejects is not None and rejects_fmt is not None:
+        _write_table(outcome.rejects, rejects_fmt, rejects)
+    sys.stdout.flush()
+    sys.stderr.write(f"{outcome.summary()}\n")
     return 0
 
 
@@ -478,6 +591,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "list": _cmd_list,
     "show": _cmd_show,
     "evaluate": _cmd_evaluate,
+    "batch": _cmd_batch,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
 }

@@ -61,7 +61,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for command in ("list", "show", "evaluate", "validate", "schema"):
+    for command in ("list", "show", "evaluate", "batch", "validate", "schema"):
         assert command in out
 
 

@@ -54,8 +54,8 @@ def test_every_option_and_choice_of_a_subcommand_is_described(command: str) -> N
         if isinstance(action, argparse._HelpAction):
             continue
         if action.help == argparse.SUPPRESS and not action.option_strings:
-            # `evaluate`'s positionals are described by name in the usage line.
-            names = ["RULESET", "CASE"]
+            # `evaluate`'s and `batch`'s positionals ("[RULESET] CASE") are described by name.
+            names = str(action.metavar).replace("[", "").replace("]", "").split()
         else:
             names = list(action.option_strings) or [str(action.metavar or action.dest)]
         names += [str(c) for c in action.choices or ()]
