@@ -30,6 +30,7 @@ from ._case import (
     Offence,
     Person,
 )
+from ._coverage import changes, coverage
 from ._errors import (
     CaseError,
     EngineUnavailableError,
@@ -82,6 +83,8 @@ __all__ = [
     "UnknownRulesetError",
     "__version__",
     "case_json_schema",
+    "changes",
+    "coverage",
     "evaluate",
     "evaluate_table",
     "json_schemas",
