@@ -215,20 +215,24 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_evaluate(args: argparse.Namespace) -> int:
+def _ruleset_and_input(args: argparse.Namespace, name: str,
+                       described: str) -> tuple[str | Path, str]:
+    """The ruleset (an id, or --ruleset-file) and the one input file of `evaluate`/`batch`."""
     inputs: list[str] = args.inputs
     if args.ruleset_file is not None:
         if len(inputs) != 1:
-            raise _UsageError("with --ruleset-file give only CASE"
-                              if inputs else "give CASE (a file, or - for stdin)")
-        ruleset: str | Path = args.ruleset_file
-        case_source = inputs[0]
-    else:
-        if len(inputs) != 2:
-            raise _UsageError("give RULESET and CASE, or --ruleset-file PATH and CASE"
-                              if len(inputs) < 2 else
-                              f"unrecognized arguments: {' '.join(inputs[2:])}")
-        ruleset, case_source = inputs
+            raise _UsageError(f"with --ruleset-file give only {name}"
+                              if inputs else f"give {described}")
+        return args.ruleset_file, inputs[0]
+    if len(inputs) != 2:
+        raise _UsageError(f"give RULESET and {name}, or --ruleset-file PATH and {name}"
+                          if len(inputs) < 2 else
+                          f"unrecognized arguments: {' '.join(inputs[2:])}")
+    return inputs[0], inputs[1]
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    ruleset, case_source = _ruleset_and_input(args, "CASE", "CASE (a file, or - for stdin)")
     as_of: dt.date = args.as_of or dt.date.today()
     rs = _api.load_ruleset(ruleset)
     case = _read_case(case_source, as_of)
@@ -279,18 +283,7 @@ def _write_table(frame: pl.DataFrame, fmt: str, path: Path | None) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    inputs: list[str] = args.inputs
-    if args.ruleset_file is not None:
-        if len(inputs) != 1:
-            raise _UsageError("with --ruleset-file give only TABLE" if inputs else "give TABLE")
-        ruleset: str | Path = args.ruleset_file
-        table = inputs[0]
-    else:
-        if len(inputs) != 2:
-            raise _UsageError("give RULESET and TABLE, or --ruleset-file PATH and TABLE"
-                              if len(inputs) < 2 else
-                              f"unrecognized arguments: {' '.join(inputs[2:])}")
-        ruleset, table = inputs
+    ruleset, table = _ruleset_and_input(args, "TABLE", "TABLE")
     output: Path | None = args.output
     if output is None:
         fmt = args.format or "csv"

@@ -16,6 +16,7 @@ import pytest
 
 import nonpunish
 from nonpunish._cli import main
+from support import assert_one_line_error
 
 pl = pytest.importorskip("polars")
 
@@ -45,16 +46,6 @@ def as_text(frame: pl.DataFrame) -> list[dict[str, str | None]]:
     frame = frame.with_columns(pl.col(n).list.join(";") for n, t in frame.schema.items()
                                if isinstance(t, pl.List))
     return pl.read_csv(io.StringIO(frame.write_csv()), infer_schema=False).to_dicts()
-
-
-def assert_one_line_error(code: int, out: str, err: str, *fragments: str) -> None:
-    assert code == 2
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("nonpunish: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def test_stdout_is_the_results_as_csv(capsys: pytest.CaptureFixture[str]) -> None:

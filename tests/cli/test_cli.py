@@ -20,6 +20,7 @@ import nonpunish
 from nonpunish import _cli
 from nonpunish._cli import main
 from nonpunish._ruleset import RulesetFile
+from support import assert_one_line_error
 
 ROOT = Path(__file__).parents[2]
 S45 = "uk-ew/modern-slavery-act-2015/s45"
@@ -34,15 +35,6 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def assert_usage_error(code: int, out: str, err: str, *fragments: str) -> None:
-    assert code == 2
-    assert out == ""
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("nonpunish: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def ok(code: int, out: str, err: str) -> str:
@@ -215,7 +207,7 @@ def test_evaluate_options_between_the_positionals(capsys: pytest.CaptureFixture[
 
 def test_evaluate_as_of_decides(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "evaluate", S45, str(EXAMPLE), "--as-of", "2016-01-01")
-    assert_usage_error(code, out, err, "act_in_future", "child-cannabis-farm.yaml:")
+    assert_one_line_error(code, out, err, "act_in_future", "child-cannabis-farm.yaml:")
 
 
 def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
@@ -248,14 +240,14 @@ def test_evaluate_bad_stdin_names_stdin(capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     _stdin(monkeypatch, b'{"counts": [}')
     code, out, err = run(capsys, "evaluate", S45, "-", "--as-of", AS_OF)
-    assert_usage_error(code, out, err, "<stdin>:1", "json_syntax")
+    assert_one_line_error(code, out, err, "<stdin>:1", "json_syntax")
 
 
 def test_evaluate_non_utf8_stdin(capsys: pytest.CaptureFixture[str],
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     _stdin(monkeypatch, b"case_id: caf\xe9\n")
     code, out, err = run(capsys, "evaluate", S45, "-", "--as-of", AS_OF)
-    assert_usage_error(code, out, err, "<stdin>:1", "file_encoding")
+    assert_one_line_error(code, out, err, "<stdin>:1", "file_encoding")
 
 
 def _copy_s45(tmp_path: Path) -> Path:
@@ -281,7 +273,7 @@ def test_evaluate_with_a_ruleset_file_missing_its_list(capsys: pytest.CaptureFix
     shutil.copy(S45_DIR / "s45.yaml", tmp_path / "s45.yaml")
     code, out, err = run(capsys, "evaluate", "--ruleset-file", str(tmp_path / "s45.yaml"),
                          str(EXAMPLE), "--as-of", AS_OF)
-    assert_usage_error(code, out, err, "unknown_list", "s45.yaml:")
+    assert_one_line_error(code, out, err, "unknown_list", "s45.yaml:")
 
 
 @pytest.mark.parametrize("args", [
@@ -300,7 +292,7 @@ def test_evaluate_with_a_ruleset_file_missing_its_list(capsys: pytest.CaptureFix
 ])
 def test_usage_mistakes_are_one_line(capsys: pytest.CaptureFixture[str],
                                      args: list[str]) -> None:
-    assert_usage_error(*run(capsys, *args))
+    assert_one_line_error(*run(capsys, *args))
 
 
 def test_engines(capsys: pytest.CaptureFixture[str]) -> None:
@@ -312,7 +304,7 @@ def test_engines(capsys: pytest.CaptureFixture[str]) -> None:
     except nonpunish.EngineUnavailableError:
         code, out, err = run(capsys, "evaluate", S45, str(EXAMPLE), "--as-of", AS_OF,
                              "--engine", "durable")
-        assert_usage_error(code, out, err)
+        assert_one_line_error(code, out, err)
         return
     out = ok(*run(capsys, "evaluate", S45, str(EXAMPLE), "--as-of", AS_OF, "--format", "json",
                   "--engine", "durable"))
@@ -389,7 +381,7 @@ def test_validate_an_exclusion_list(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_validate_refuses_other_nonpunish_files(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "validate", str(ROOT / "rulesets" / "facts.yaml"))
-    assert_usage_error(code, out, err, "unknown_schema", "facts.yaml:")
+    assert_one_line_error(code, out, err, "unknown_schema", "facts.yaml:")
 
 
 def test_validate_a_bad_case(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -397,7 +389,7 @@ def test_validate_a_bad_case(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     path.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
         "participation: principal", "participation: ringleader"), encoding="utf-8")
     code, out, err = run(capsys, "validate", str(path))
-    assert_usage_error(code, out, err, "case.yaml:11 (counts[0].participation)",
+    assert_one_line_error(code, out, err, "case.yaml:11 (counts[0].participation)",
                        "[invalid_value]")
 
 
@@ -430,8 +422,8 @@ def test_schema_output_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
 
 
 def test_schema_needs_a_name_or_output(capsys: pytest.CaptureFixture[str]) -> None:
-    assert_usage_error(*run(capsys, "schema"))
-    assert_usage_error(*run(capsys, "schema", "verdict"))
+    assert_one_line_error(*run(capsys, "schema"))
+    assert_one_line_error(*run(capsys, "schema", "verdict"))
 
 
 def test_schema_output_not_writable(capsys: pytest.CaptureFixture[str],
@@ -439,7 +431,7 @@ def test_schema_output_not_writable(capsys: pytest.CaptureFixture[str],
     blocker = tmp_path / "a-file"
     blocker.write_text("x", encoding="utf-8")
     code, out, err = run(capsys, "schema", "--output", str(blocker / "schemas"))
-    assert_usage_error(code, out, err, "output_unwritable")
+    assert_one_line_error(code, out, err, "output_unwritable")
 
 
 # --- interruptions and bugs ------------------------------------------------------------------

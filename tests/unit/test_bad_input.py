@@ -21,6 +21,7 @@ from nonpunish import (
     UnknownRulesetError,
 )
 from nonpunish._cli import main
+from support import assert_one_line_error
 
 ROOT = Path(__file__).parents[2]
 S45 = "uk-ew/modern-slavery-act-2015/s45"
@@ -229,15 +230,6 @@ def test_bad_case_via_api(bad: Bad, tmp_path: Path) -> None:
     assert again.value.code == bad.code
 
 
-def _assert_cli_error(code: int, out: str, err: str, *fragments: str) -> None:
-    assert code == 2
-    assert out == ""
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("nonpunish: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.mark.parametrize("bad", BAD_CASES, ids=[b.name for b in BAD_CASES])
@@ -247,7 +239,7 @@ def test_bad_case_via_cli(bad: Bad, tmp_path: Path, capsys: pytest.CaptureFixtur
     for args in (["evaluate", S45, str(path)], ["validate", str(path)]):
         code = main([*args, "--as-of", AS_OF.isoformat()])
         out, err = capsys.readouterr()
-        _assert_cli_error(code, out, err, f"[{bad.code}]", where)
+        assert_one_line_error(code, out, err, f"[{bad.code}]", where)
 
 
 def test_a_bad_count_rejects_the_whole_case(tmp_path: Path,
@@ -266,7 +258,7 @@ def test_a_bad_count_rejects_the_whole_case(tmp_path: Path,
         nonpunish.evaluate(data, S45, as_of=AS_OF)
     code = main(["evaluate", S45, str(path), "--as-of", AS_OF.isoformat(), "--format", "json"])
     out, err = capsys.readouterr()
-    _assert_cli_error(code, out, err, "counts[1].participation")
+    assert_one_line_error(code, out, err, "counts[1].participation")
 
 
 def _ok_case(tmp_path: Path) -> Path:
@@ -296,7 +288,7 @@ def test_errors_do_not_repeat_case_facts(tmp_path: Path,
         path.write_text(text, encoding="utf-8")
         code = main(["evaluate", S45, str(path), "--as-of", AS_OF.isoformat()])
         out, err = capsys.readouterr()
-        _assert_cli_error(code, out, err)
+        assert_one_line_error(code, out, err)
         assert secret not in err
 
 
@@ -340,7 +332,7 @@ def test_ruleset_ids_cannot_reach_outside(rid: str, tmp_path: Path,
     for args in (["show", rid], ["evaluate", rid, str(_ok_case(tmp_path))]):
         code = main(args)
         out, err = capsys.readouterr()
-        _assert_cli_error(code, out, err, "[invalid_ruleset_id]")
+        assert_one_line_error(code, out, err, "[invalid_ruleset_id]")
 
 
 def test_an_unknown_ruleset(capsys: pytest.CaptureFixture[str]) -> None:
@@ -349,7 +341,7 @@ def test_an_unknown_ruleset(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == "unknown_ruleset"
     code = main(["show", "uk-ew/modern-slavery-act-2015/s46"])
     out, err = capsys.readouterr()
-    _assert_cli_error(code, out, err, "[unknown_ruleset]", "nonpunish list")
+    assert_one_line_error(code, out, err, "[unknown_ruleset]", "nonpunish list")
 
 
 # --- bad rulesets and exclusion lists ------------------------------------------------------
@@ -385,7 +377,7 @@ def _assert_ruleset_error(path: Path, code: str, where: str, field: str | None,
                  ["show", str(path)]):
         rc = main(args)
         out, stderr = capsys.readouterr()
-        _assert_cli_error(rc, out, stderr, f"[{code}]", where)
+        assert_one_line_error(rc, out, stderr, f"[{code}]", where)
 
 
 def test_the_copied_ruleset_is_valid(tmp_path: Path) -> None:
@@ -465,7 +457,7 @@ def test_dangling_offence_in_a_list_validated_alone(tmp_path: Path,
     path.write_text(schedule, encoding="utf-8")
     code = main(["validate", str(path)])
     out, err = capsys.readouterr()
-    _assert_cli_error(code, out, err, "[dangling_offence]", f"schedule-4.yaml:{line}")
+    assert_one_line_error(code, out, err, "[dangling_offence]", f"schedule-4.yaml:{line}")
 
 
 def test_a_ruleset_with_a_yaml_tag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -498,4 +490,4 @@ def test_a_missing_ruleset_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert info.value.code == "file_not_found"
     code = main(["evaluate", "--ruleset-file", str(path), str(_ok_case(tmp_path))])
     out, err = capsys.readouterr()
-    _assert_cli_error(code, out, err, "[file_not_found]", "nope.yaml")
+    assert_one_line_error(code, out, err, "[file_not_found]", "nope.yaml")
