@@ -41,6 +41,7 @@ from ._explain import (
     _result_of,
     _split_question,
 )
+from ._memo import OwnedCache
 from ._outcome import (
     Caveat,
     CountOutcome,
@@ -281,36 +282,29 @@ def evaluate_case(ruleset: Ruleset, case: Case, as_of: dt.date, engine: Engine =
     )
 
 
-_provenance_cache: dict[tuple[Any, ...], tuple[Ruleset, Provenance]] = {}
+_provenances: OwnedCache[Ruleset, Provenance] = OwnedCache()
+_refs: OwnedCache[Ruleset, RulesetRef] = OwnedCache()
 
 
 def _provenance(ruleset: Ruleset, versions: tuple[dt.date, ...], engine: str,
                 as_of: dt.date, library_version: str) -> Provenance:
-    key = (id(ruleset), versions, engine, as_of, library_version)
-    hit = _provenance_cache.get(key)
-    if hit is not None and hit[0] is ruleset:
-        return hit[1]
-    made = Provenance(library_version=library_version, ruleset_id=ruleset.spec.id,
-                      ruleset_versions=versions, ruleset_content_hash=ruleset.content_hash,
-                      engine=engine, as_of=as_of)
-    if len(_provenance_cache) > 4096:  # as-of dates vary in long batch runs; stay small
-        _provenance_cache.clear()
-    _provenance_cache[key] = (ruleset, made)
-    return made
-
-
-_refs: dict[int, tuple[Ruleset, RulesetRef]] = {}
+    """What produced an outcome (frozen, so shared by outcomes made alike)."""
+    return _provenances.get(ruleset, (versions, engine, as_of, library_version),
+                            lambda: Provenance(
+                                library_version=library_version, ruleset_id=ruleset.spec.id,
+                                ruleset_versions=versions,
+                                ruleset_content_hash=ruleset.content_hash, engine=engine,
+                                as_of=as_of))
 
 
 def _ruleset_ref(ruleset: Ruleset) -> RulesetRef:
-    hit = _refs.get(id(ruleset))
-    if hit is not None and hit[0] is ruleset:
-        return hit[1]
+    return _refs.get(ruleset, None, lambda: _make_ruleset_ref(ruleset))
+
+
+def _make_ruleset_ref(ruleset: Ruleset) -> RulesetRef:
     spec = ruleset.spec
-    ref = RulesetRef(id=spec.id, title=spec.title, jurisdiction=spec.jurisdiction,
-                     jurisdiction_name=spec.jurisdiction_name, instrument=spec.instrument,
-                     provision=spec.provision, url=spec.url, kind=spec.kind,
-                     legal_effect=spec.legal_effect, status=spec.status,
-                     burden=spec.burden.label)
-    _refs[id(ruleset)] = (ruleset, ref)
-    return ref
+    return RulesetRef(id=spec.id, title=spec.title, jurisdiction=spec.jurisdiction,
+                      jurisdiction_name=spec.jurisdiction_name, instrument=spec.instrument,
+                      provision=spec.provision, url=spec.url, kind=spec.kind,
+                      legal_effect=spec.legal_effect, status=spec.status,
+                      burden=spec.burden.label)

@@ -11,6 +11,7 @@ from typing import Any
 from ._case import Count, Evidence
 from ._dates import fmt
 from ._engine import Engine, Tri, evaluate_nodes
+from ._memo import OwnedCache
 from ._offences import (
     ExclusionList,
 )
@@ -108,13 +109,15 @@ class _Layout:
     elements_of_leaf: dict[LeafKey, tuple[str, ...]]
 
 
-_layouts: dict[int, tuple[CompiledVersion, _Layout]] = {}
+_layouts: OwnedCache[CompiledVersion, _Layout] = OwnedCache()
 
 
 def _layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
-    hit = _layouts.get(id(cv))
-    if hit is not None and hit[0] is cv:
-        return hit[1]
+    """The version's layout (a compiled version belongs to one ruleset)."""
+    return _layouts.get(cv, None, lambda: _make_layout(ruleset, cv))
+
+
+def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
     occurrences: list[_Occurrence] = []
 
     def direct_leaves(idx: int) -> tuple[_LeafRef, ...]:
@@ -177,10 +180,8 @@ def _layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
             ids = elements_of_leaf.setdefault(n.leaf, [])
             if el and el not in ids:
                 ids.append(el)
-    layout = _Layout(tuple(occurrences), element_of, limb_age_leaves, tuple(keys), leaf_node,
-                     {k: tuple(v) for k, v in elements_of_leaf.items()})
-    _layouts[id(cv)] = (cv, layout)
-    return layout
+    return _Layout(tuple(occurrences), element_of, limb_age_leaves, tuple(keys), leaf_node,
+                   {k: tuple(v) for k, v in elements_of_leaf.items()})
 
 
 def _fact_use(name: str, findings: Mapping[str, Given], finding: Tri, role: str,
@@ -268,12 +269,16 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
     matter, and marked decisive if one answer to it alone settles the result; both are read
     from the truth table of the tree over its unknown leaves."""
     vocab = vocabulary().facts
-    table = truth_table(cv.nodes, cv.root, leaves)
+    # Only leaves reachable through open nodes can matter; the others are not variables.
+    reachable = _relevant_unknown_leaves(cv, values)
+    variables: tuple[LeafKey, ...] = tuple(dict.fromkeys(
+        leaf for leaf in (cv.nodes[i].leaf for i in reachable) if leaf is not None))
+    table = truth_table(cv.nodes, cv.root, leaves, variables, values)
     if table is not None:
         candidates = [(layout.leaf_node[key], j) for j, key in enumerate(table.variables)
                       if table.depends_on(j)]
     else:  # too many unknowns for a table: fall back on the tree's shape
-        candidates = [(i, -1) for i in _relevant_unknown_leaves(cv, values)]
+        candidates = [(i, -1) for i in reachable]
     wanted: dict[str, list[str]] = {}
     variables_of: dict[str, list[int]] = {}
     for i, j in candidates:
@@ -480,18 +485,14 @@ def _ruleset_caveats(ruleset: Ruleset, leaves: Mapping[LeafKey, Tri],
     return out
 
 
-_caveat_cache: dict[int, tuple[Ruleset, list[tuple[CaveatSpec, Caveat]]]] = {}
+_caveats: OwnedCache[Ruleset, list[tuple[CaveatSpec, Caveat]]] = OwnedCache()
 
 
 def _caveats_of(ruleset: Ruleset) -> list[tuple[CaveatSpec, Caveat]]:
     """The ruleset's caveats as outcome objects, built once (they are frozen)."""
-    hit = _caveat_cache.get(id(ruleset))
-    if hit is not None and hit[0] is ruleset:
-        return hit[1]
-    built = [(cav, Caveat(id=cav.id, kind=cav.kind, text=cav.text, citation=cav.citation,
-                          url=cav.url)) for cav in ruleset.spec.caveats]
-    _caveat_cache[id(ruleset)] = (ruleset, built)
-    return built
+    return _caveats.get(ruleset, None, lambda: [
+        (cav, Caveat(id=cav.id, kind=cav.kind, text=cav.text, citation=cav.citation,
+                     url=cav.url)) for cav in ruleset.spec.caveats])
 
 
 # --- merging scenarios into a count outcome -------------------------------------------------
@@ -502,15 +503,16 @@ _CAVEAT_GIVEN_BROADLY = Caveat(id="offence-given-broadly", kind="uncatalogued_of
                                text=_GIVEN_BROADLY)
 _CAVEAT_LEAP_DAY = Caveat(id="leap-day-birthday", kind="assumption", text=_LEAP_DAY)
 _CAVEAT_AGE_NOT_GIVEN = Caveat(id="age-not-given", kind="disputed_age", text=_AGE_NOT_GIVEN)
-_fixed_cache: dict[int, tuple[Ruleset, dict[str, Caveat]]] = {}
+_fixed: OwnedCache[Ruleset, dict[str, Caveat]] = OwnedCache()
 
 
 def _fixed_caveats(ruleset: Ruleset) -> dict[str, Caveat]:
     """The caveats a ruleset states once (burden, disputed age, dates, competent authority),
     built once; Caveat is frozen, so outcomes can share them."""
-    hit = _fixed_cache.get(id(ruleset))
-    if hit is not None and hit[0] is ruleset:
-        return hit[1]
+    return _fixed.get(ruleset, None, lambda: _make_fixed_caveats(ruleset))
+
+
+def _make_fixed_caveats(ruleset: Ruleset) -> dict[str, Caveat]:
     spec = ruleset.spec
     fixed = {"burden-of-proof": Caveat(id="burden-of-proof", kind="evidence",
                                        text=spec.burden.caveat, citation=spec.burden.citation,
@@ -525,7 +527,6 @@ def _fixed_caveats(ruleset: Ruleset) -> dict[str, Caveat]:
     if spec.competent_authority_note is not None:
         fixed["competent-authority-decision"] = Caveat(
             id="competent-authority-decision", kind="note", text=spec.competent_authority_note)
-    _fixed_cache[id(ruleset)] = (ruleset, fixed)
     return fixed
 
 

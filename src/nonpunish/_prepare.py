@@ -17,6 +17,7 @@ from typing import Any
 from ._case import Case, Count, Evidence, EvidenceLevel
 from ._dates import EARLIEST, age_on, fmt, leap_day_matters
 from ._engine import Tri
+from ._memo import OwnedCache
 from ._offences import (
     Catalogue,
     ExclusionList,
@@ -83,22 +84,15 @@ class ResolvedOffence:
     catalogue_key: str | None  # key in the ruleset's catalogue, if matched
 
 
-_resolved: dict[tuple[int, str], tuple[Ruleset, ResolvedOffence]] = {}
+_resolved: OwnedCache[Ruleset, ResolvedOffence] = OwnedCache()
 
 
 def _resolve_offence(ruleset: Ruleset, count: Count) -> ResolvedOffence:
     """The offence charged, matched to the ruleset's catalogue (cached for catalogue ids:
     the result is frozen reference data)."""
-    off = count.offence
-    if off.id is None:
+    if count.offence.id is None:
         return _resolve_uncached(ruleset, count)
-    key = (id(ruleset), off.id)
-    hit = _resolved.get(key)
-    if hit is not None and hit[0] is ruleset:
-        return hit[1]
-    made = _resolve_uncached(ruleset, count)
-    _resolved[key] = (ruleset, made)
-    return made
+    return _resolved.get(ruleset, count.offence.id, lambda: _resolve_uncached(ruleset, count))
 
 
 def _resolve_uncached(ruleset: Ruleset, count: Count) -> ResolvedOffence:
@@ -142,15 +136,17 @@ def _kleene_or(values: Sequence[Tri]) -> Tri:
     return None
 
 
-_list_index: dict[int, tuple[ExclusionList, dict[str, list[ListEntry]], dict[str, str | None]]] = {}
+_list_index: OwnedCache[ExclusionList, tuple[dict[str, list[ListEntry]],
+                                              dict[str, str | None]]] = OwnedCache()
 
 
 def _indexed(xl: ExclusionList) -> tuple[dict[str, list[ListEntry]], dict[str, str | None]]:
     """A list's entries by catalogue key, and the paragraph reaching each form of
     participation (None: the entry itself), worked out once per list."""
-    hit = _list_index.get(id(xl))
-    if hit is not None and hit[0] is xl:
-        return hit[1], hit[2]
+    return _list_index.get(xl, None, lambda: _make_index(xl))
+
+
+def _make_index(xl: ExclusionList) -> tuple[dict[str, list[ListEntry]], dict[str, str | None]]:
     by_key: dict[str, list[ListEntry]] = {}
     for entry in xl.entries:
         by_key.setdefault(entry.offence, []).append(entry)
@@ -158,7 +154,6 @@ def _indexed(xl: ExclusionList) -> tuple[dict[str, list[ListEntry]], dict[str, s
     for anc in xl.ancillary:
         for mode in anc.participation:
             modes[mode] = anc.paragraph
-    _list_index[id(xl)] = (xl, by_key, modes)
     return by_key, modes
 
 
@@ -232,18 +227,13 @@ def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
         matched_by="catalogue" if offence.catalogue_key is not None else "statute_and_section")
 
 
-_list_citations: dict[tuple[int, str], tuple[ExclusionList, Citation]] = {}
+_list_citations: OwnedCache[ExclusionList, Citation] = OwnedCache()
 
 
 def _list_citation(xl: ExclusionList, citation: str) -> Citation:
     """The list's citation (frozen, so built once and shared)."""
-    hit = _list_citations.get((id(xl), citation))
-    if hit is not None and hit[0] is xl:
-        return hit[1]
-    made = Citation(instrument=xl.instrument, provision=f"{xl.provision} ({citation})",
-                    url=xl.url)
-    _list_citations[(id(xl), citation)] = (xl, made)
-    return made
+    return _list_citations.get(xl, citation, lambda: Citation(
+        instrument=xl.instrument, provision=f"{xl.provision} ({citation})", url=xl.url))
 
 
 def _kleene_and(values: Sequence[Tri]) -> Tri:
@@ -305,7 +295,7 @@ def _date_label(lo: dt.date, hi: dt.date, open_lo: bool, open_hi: bool) -> Text:
     return _text(f"act between {fmt(lo)} and {fmt(hi)}", f"feit tussen {fmt(lo)} en {fmt(hi)}")
 
 
-_boundary_cache: dict[tuple[int, str], tuple[Ruleset, Sequence[dt.date]]] = {}
+_boundaries: OwnedCache[Ruleset, Sequence[dt.date]] = OwnedCache()
 
 
 def _boundary_dates(ruleset: Ruleset, offence: ResolvedOffence | None) -> Sequence[dt.date]:
@@ -315,13 +305,8 @@ def _boundary_dates(ruleset: Ruleset, offence: ResolvedOffence | None) -> Sequen
     if offence is None:
         return ruleset.boundary_dates
     if offence.catalogue_key is not None:
-        key = (id(ruleset), offence.catalogue_key)
-        hit = _boundary_cache.get(key)
-        if hit is not None and hit[0] is ruleset:
-            return hit[1]
-        dates = _boundary_dates_uncached(ruleset, offence)
-        _boundary_cache[key] = (ruleset, dates)
-        return dates
+        return _boundaries.get(ruleset, offence.catalogue_key,
+                               lambda: _boundary_dates_uncached(ruleset, offence))
     return _boundary_dates_uncached(ruleset, offence)
 
 

@@ -63,9 +63,14 @@ class TruthTable:
 
 
 def truth_table(nodes: Sequence[CompiledNode], root: int, leaves: Mapping[LeafKey, bool | None],
-                variables: Sequence[LeafKey] | None = None) -> TruthTable | None:
+                variables: Sequence[LeafKey] | None = None,
+                values: Sequence[bool | None] | None = None) -> TruthTable | None:
     """The truth table of ``root`` over the unknown leaves (or the ``variables`` given, which
-    must include every unknown leaf the tree reads). None if there are too many."""
+    must include every unknown leaf the tree reads). None if there are too many.
+
+    With ``values`` (the Kleene value of every node), a node already true or false is a
+    constant: its subtree cannot change the result, so its unknown leaves need not be
+    variables, which keeps the table small."""
     if variables is None:
         variables = tuple(dict.fromkeys(
             n.leaf for n in nodes if n.leaf is not None and leaves.get(n.leaf) is None))
@@ -75,11 +80,18 @@ def truth_table(nodes: Sequence[CompiledNode], root: int, leaves: Mapping[LeafKe
     index = {key: j for j, key in enumerate(variables)}
     bits: list[int] = [0] * len(nodes)
     for node in nodes:
-        if node.op == "leaf":
+        known = None if values is None else values[node.index]
+        if known is not None:
+            bits[node.index] = full if known else 0
+        elif node.op == "leaf":
             assert node.leaf is not None
             value = leaves.get(node.leaf)
-            if value is None:
-                bits[node.index] = masks[index[node.leaf]]
+            j = index.get(node.leaf)
+            if value is None and j is not None:
+                bits[node.index] = masks[j]
+            elif value is None:
+                # Open, but only under nodes already decided (``values``): it cannot matter.
+                bits[node.index] = 0
             else:
                 bits[node.index] = full if value else 0
         elif node.op == "all":

@@ -62,6 +62,7 @@ from ._case import Count, EvidenceLevel, Offence
 from ._dates import EARLIEST
 from ._engine import Tri
 from ._explain import _layout
+from ._memo import OwnedCache
 from ._outcome import RESULTS
 from ._prepare import (
     _ALL_MODES,
@@ -283,19 +284,14 @@ class VectorisedEngine:
         return lf.select(out).collect()
 
 
-_engines: dict[int, tuple[Ruleset, VectorisedEngine]] = {}
+_engines: OwnedCache[Ruleset, VectorisedEngine] = OwnedCache()
 _engines_lock = threading.Lock()
 
 
 def vectorised_engine(ruleset: Ruleset) -> VectorisedEngine:
     """The compiled engine of a ruleset (built once per ruleset object)."""
-    with _engines_lock:
-        hit = _engines.get(id(ruleset))
-        if hit is not None and hit[0] is ruleset:
-            return hit[1]
-        engine = VectorisedEngine(ruleset)
-        _engines[id(ruleset)] = (ruleset, engine)
-        return engine
+    with _engines_lock:  # compiling is not cheap: once, even with threads
+        return _engines.get(ruleset, None, lambda: VectorisedEngine(ruleset))
 
 
 class NodeEngine:
