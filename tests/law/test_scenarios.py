@@ -6,6 +6,8 @@ A scenario file is written for lawyers: a case in, the outcome expected out. For
     as_of: 2026-11-01
     scenarios:
       - name: Child in a cannabis factory, trafficked
+        ruleset: ...                 # optional: another ruleset or RULESET@VARIANT
+        as_of: 2026-11-01            # optional: overrides the file's
         source: R v Brecani [2021] EWCA Crim 731 (facts simplified)
         case: {...}                  # a case, as in a case file
         expect:                      # for count "1" unless `count` is given
@@ -91,6 +93,7 @@ def _check(outcome: nonpunish.Outcome, expect: dict[str, Any], name: str) -> Non
 
 @pytest.mark.parametrize(("file", "scenario"), _cases())
 def test_scenario(file: dict[str, Any], scenario: dict[str, Any]) -> None:
-    as_of = file.get("as_of") or dt.date(2026, 11, 1)
-    outcome = nonpunish.evaluate(scenario["case"], file["ruleset"], as_of=as_of)
+    as_of = scenario.get("as_of") or file.get("as_of") or dt.date(2026, 11, 1)
+    ruleset = scenario.get("ruleset") or file["ruleset"]
+    outcome = nonpunish.evaluate(scenario["case"], ruleset, as_of=as_of)
     _check(outcome, scenario["expect"], scenario["name"])
