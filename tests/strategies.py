@@ -318,9 +318,10 @@ def dates_of_birth() -> st.SearchStrategy[dt.date]:
     def turning(boundary: dt.date, age: int, days: int) -> dt.date:
         born = boundary - dt.timedelta(days=days)
         try:
-            return born.replace(year=born.year - age)
+            born = born.replace(year=born.year - age)
         except ValueError:  # 29 February
-            return dt.date(born.year - age, 3, 1)
+            born = dt.date(born.year - age, 3, 1)
+        return _clip(born, FIRST_DATE, AS_OF)  # a boundary near the as-of date, at age 0
 
     return st.one_of(
         st.builds(turning, st.sampled_from(boundary_dates()), st.sampled_from(age_thresholds()),

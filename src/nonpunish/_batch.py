@@ -8,6 +8,8 @@ fact vocabulary (``rulesets/facts.yaml``), plus these:
 ``offence``                     a catalogue id (``uk-ew/theft-act-1968/s1``), or else
 ``offence_statute``,            the statute and section, as in a case file
 ``offence_section``
+``offence_category``            or only a neutral category (``drugs_production``), alone or
+                                with the statute and section
 ``act_date``                    the date of the act, or a range:
 ``act_date_earliest``,          either end may be left empty (open)
 ``act_date_latest``
@@ -72,10 +74,12 @@ TableEngine = Literal["vectorised", "reference"]
 CHUNK_ROWS = 1_000_000
 
 _LEVELS: tuple[str, ...] = tuple(lv.value for lv in EvidenceLevel)
-_MAX_LENGTH = {"case_id": 200, "offence": 200, "offence_statute": 300, "offence_section": 100}
+_MAX_LENGTH = {"case_id": 200, "offence": 200, "offence_statute": 300, "offence_section": 100,
+               "offence_category": 100}
 _STRUCTURAL: dict[str, str] = {
     "case_id": "text", "offence": "offence", "offence_statute": "text",
-    "offence_section": "text", "act_date": "date", "act_date_earliest": "date",
+    "offence_section": "text", "offence_category": "text", "act_date": "date",
+    "act_date_earliest": "date",
     "act_date_latest": "date", "decision_date": "date", "date_of_birth": "date",
     "date_of_birth_earliest": "date", "date_of_birth_latest": "date", "age_at_act": "age",
     "age_at_act_min": "age", "age_at_act_max": "age",
@@ -538,7 +542,7 @@ def _parse(frame: pl.DataFrame, mapping: ColumnMapping, theirs: dict[str, str],
     (row, column, code, reason)."""
     import polars as pl
 
-    from ._offences import catalogue_has
+    from ._offences import catalogue_has, categories
     from ._vectorised import ROW
     problems: list[tuple[pl.Expr, str, str, str]] = []  # (bad, column, code, reason)
 
@@ -585,13 +589,19 @@ def _parse(frame: pl.DataFrame, mapping: ColumnMapping, theirs: dict[str, str],
     null = pl.lit(None, dtype=pl.String)
     off = value("offence")
     statute, section = value("offence_statute"), value("offence_section")
+    category = value("offence_category")
     o, st, se = (off if off is not None else null, statute if statute is not None else null,
                  section if section is not None else null)
-    check(o.is_null() & st.is_null() & se.is_null(), "offence", "missing_field",
-          "no offence: give its catalogue id (offence), or offence_statute and "
-          "offence_section")
+    ca = category if category is not None else null
+    check(o.is_null() & st.is_null() & se.is_null() & ca.is_null(), "offence",
+          "missing_field", "no offence: give its catalogue id (offence), offence_statute and "
+          "offence_section, or offence_category")
     check(o.is_not_null() & (st.is_not_null() | se.is_not_null()), "offence",
           "invalid_value", "give either the offence id or its statute and section, not both")
+    check(o.is_not_null() & ca.is_not_null(), "offence_category", "invalid_value",
+          "give either the offence id or its category, not both (the catalogue knows it)")
+    check(ca.is_not_null() & ~ca.is_in(list(categories())), "offence_category",
+          "unknown_category", "not an offence category (see rulesets/categories.yaml)")
     check(o.is_null() & (st.is_null() ^ se.is_null()), "offence_statute", "invalid_value",
           "give both offence_statute and offence_section")
     if off is not None:
@@ -601,7 +611,7 @@ def _parse(frame: pl.DataFrame, mapping: ColumnMapping, theirs: dict[str, str],
             check(off.is_in(unknown), "offence", "unknown_offence",
                   "no offence with this id in the offence catalogues")
     for name, expr in (("offence", off), ("offence_statute", statute),
-                       ("offence_section", section)):
+                       ("offence_section", section), ("offence_category", category)):
         if expr is not None:
             typed[name] = expr
     # Dates and ages: exact, or a range (either end open); not both.
@@ -719,9 +729,13 @@ def case_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
     count: dict[str, Any] = {"id": "1"}
     if row.get("offence") is not None:
         count["offence"] = {"id": row["offence"]}
-    else:
+    elif row.get("offence_statute") is not None:
         count["offence"] = {"statute": row.get("offence_statute"),
                             "section": row.get("offence_section")}
+        if row.get("offence_category") is not None:
+            count["offence"]["category"] = row["offence_category"]
+    else:
+        count["offence"] = {"category": row.get("offence_category")}
     for name in ("participation", "conduct"):
         if row.get(name) is not None:
             count[name] = row[name]

@@ -153,11 +153,20 @@ class Offence(BaseModel):
     statute: str | None = Field(default=None, max_length=300)
     section: str | None = Field(default=None, max_length=100)
     title: str | None = Field(default=None, max_length=300)
+    category: str | None = Field(default=None, max_length=100, description="A neutral "
+                                 "offence category (rulesets/categories.yaml), to compare "
+                                 "across jurisdictions; alone, or with statute and section.")
 
     @model_validator(mode="after")
     def _identified(self) -> Offence:
-        if self.id is None and not (self.statute and self.section):
-            raise ValueError("give the offence's catalogue id, or its statute and section")
+        if self.id is None and not (self.statute and self.section) and not self.category:
+            raise ValueError("give the offence's catalogue id, its statute and section, or "
+                             "its category")
+        if (self.statute is None) != (self.section is None):
+            raise ValueError("give both statute and section")
+        if self.id is not None and self.category is not None:
+            raise ValueError("give either id or category, not both (the catalogue knows "
+                             "the category)")
         if self.id is not None and (self.statute or self.section):
             raise ValueError("give either id or statute and section, not both")
         return self
@@ -272,7 +281,7 @@ def _whole_years(born: dt.date, on: dt.date) -> int:
 
 def check_case(case: Case, as_of: dt.date) -> list[tuple[Loc, ErrorDetail]]:
     """Meaning checks that a schema cannot express. Returns (field path, problem) pairs."""
-    from ._offences import catalogue_has
+    from ._offences import catalogue_has, categories
 
     problems: list[tuple[Loc, ErrorDetail]] = []
     problems += _check_facts(case.facts, ("facts",))
@@ -292,6 +301,10 @@ def check_case(case: Case, as_of: dt.date) -> list[tuple[Loc, ErrorDetail]]:
                                     (*loc, "id")))
         seen.add(count.id)
         problems += _check_facts(count.facts, (*loc, "facts"))
+        if count.offence.category is not None and count.offence.category not in categories():
+            problems.append(_detail(
+                "unknown_category", f"{count.offence.category!r} is not an offence category "
+                "(see rulesets/categories.yaml)", (*loc, "offence", "category")))
         if count.offence.id is not None and not catalogue_has(count.offence.id):
             problems.append(_detail(
                 "unknown_offence", f"no offence {count.offence.id!r} in the offence catalogues",

@@ -40,6 +40,7 @@ from ._explain import (
     _merge_questions,
     _result_of,
     _split_question,
+    scenario_leaves,
 )
 from ._memo import OwnedCache
 from ._outcome import (
@@ -54,9 +55,7 @@ from ._outcome import (
 from ._prepare import (
     Given,
     ResolvedOffence,
-    _check_exclusion,
     _findings,
-    _leaf_value,
     _resolve_offence,
     _text,
     plan,
@@ -66,20 +65,57 @@ from ._text import Text
 from ._truth import truth_table
 from ._vocabulary import vocabulary
 
+_FAVOUR = {"protected": 3, "undetermined": 2, "not_protected": 1, "excluded_offence": 1,
+           "not_in_force": 0}
+
 
 def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
                    engine: Engine) -> CountOutcome:
+    """One count's outcome. Under lex mitior with a predecessor, an act done wholly before
+    the provision began gets the more favourable of this provision's outcome (as the later
+    law) and the predecessor's (the law at the time)."""
+    out = _evaluate_count(ruleset, case, count, as_of, engine)
+    temporal = ruleset.spec.temporal
+    if temporal.rule != "lex_mitior" or temporal.predecessor is None:
+        return out
+    _, act_hi = (count.act_date, count.act_date) if isinstance(count.act_date, dt.date) else (
+        None, None if count.act_date is None else count.act_date.latest)
+    if act_hi is None or act_hi >= ruleset.commencement:
+        return out
+    from ._ruleset import load_shipped
+
+    before = _evaluate_count(load_shipped(temporal.predecessor), case, count, as_of, engine)
+    if _FAVOUR[before.result] <= _FAVOUR[out.result]:
+        return out
+    before.applied_ruleset = temporal.predecessor
+    before.caveats = _dedupe_caveats([*before.caveats, Caveat(
+        id="lex-mitior-predecessor", kind="interpretation",
+        text=_text(
+            f"The act was done before {ruleset.spec.provision} began. The law in force at the "
+            f"time ({temporal.predecessor}) gives the more favourable outcome, so it is the "
+            "one shown: the more favourable law applies.",
+            f"Het feit is gepleegd vóór {ruleset.spec.provision} in werking trad. Het recht "
+            f"dat toen gold ({temporal.predecessor}) geeft de gunstigere uitkomst, dus die "
+            "wordt getoond: de gunstigste wet is van toepassing."),
+        citation=temporal.citation, url=temporal.url)])
+    return before
+
+
+def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
+                    engine: Engine) -> CountOutcome:
     spec = ruleset.spec
-    findings = _findings(ruleset, case, count)
     offence = _resolve_offence(ruleset, count)
+    findings = _findings(ruleset, case, count, offence)
     plans = plan(ruleset, case, count, as_of, offence)
     results = [_evaluate_scenario(ruleset, count, p, findings, offence, engine)
                for p in plans]
 
     fixed = _fixed_caveats(ruleset)
     caveats: list[Caveat] = []
-    if not offence.ref.catalogued or (count.offence.id is None
-                                      and offence.catalogue_key is None):
+    has_lists = any(cv.exclusion_list is not None or cv.lists for cv in ruleset.compiled)
+    by_category = offence.ref.section is None and offence.catalogue_key is None
+    if has_lists and not by_category and (not offence.ref.catalogued or (
+            count.offence.id is None and offence.catalogue_key is None)):
         caveats.append(_CAVEAT_UNCATALOGUED)
     if any(r.exclusion is not None and any(m.given_broadly and m.applies is None
                                             for m in r.exclusion.matches) for r in results):
@@ -243,15 +279,9 @@ def _decisive_across(ruleset: Ruleset, results: Sequence[ScenarioResult],
             if cv is None:
                 seen.add("not_in_force")
                 continue
-            exclusion = None
-            if cv.exclusion_list is not None and cv.version.exclusions is not None:
-                part = trial.get("participation")
-                exclusion = _check_exclusion(
-                    cv.exclusion_list, offence, None if part is None else part.finding,
-                    trial, r.plan.date_lo, cv.version.exclusions.citation)
             layout = _layout(ruleset, cv)
-            leaves = {k: _leaf_value(k, r.plan, trial, exclusion) for k in layout.leaf_keys}
-            seen.add(_result_of(cv, evaluate_nodes(cv.nodes, leaves), exclusion))
+            *_, leaves = scenario_leaves(ruleset, cv, layout, r.plan, trial, offence)
+            seen.add(_result_of(cv, evaluate_nodes(cv.nodes, leaves)))
             if len(seen) > 1 or "undetermined" in seen:
                 break
         if len(seen) == 1 and "undetermined" not in seen:
@@ -291,7 +321,7 @@ def _provenance(ruleset: Ruleset, versions: tuple[dt.date, ...], engine: str,
     """What produced an outcome (frozen, so shared by outcomes made alike)."""
     return _provenances.get(ruleset, (versions, engine, as_of, library_version),
                             lambda: Provenance(
-                                library_version=library_version, ruleset_id=ruleset.spec.id,
+                                library_version=library_version, ruleset_id=ruleset.id,
                                 ruleset_versions=versions,
                                 ruleset_content_hash=ruleset.content_hash, engine=engine,
                                 as_of=as_of))
@@ -303,8 +333,11 @@ def _ruleset_ref(ruleset: Ruleset) -> RulesetRef:
 
 def _make_ruleset_ref(ruleset: Ruleset) -> RulesetRef:
     spec = ruleset.spec
-    return RulesetRef(id=spec.id, title=spec.title, jurisdiction=spec.jurisdiction,
+    vs = ruleset.variant_spec
+    return RulesetRef(id=ruleset.id, title=spec.title, jurisdiction=spec.jurisdiction,
                       jurisdiction_name=spec.jurisdiction_name, instrument=spec.instrument,
                       provision=spec.provision, url=spec.url, kind=spec.kind,
                       legal_effect=spec.legal_effect, status=spec.status,
-                      burden=spec.burden.label)
+                      burden=spec.burden.label, variant=ruleset.variant,
+                      variant_label=vs.label if vs is not None else None,
+                      parameters=dict(vs.values) if vs is not None else {})

@@ -34,8 +34,10 @@ from ._prepare import (
     _leaf_fact,
     _leaf_value,
     _text,
+    charge_facts,
+    with_charge_facts,
 )
-from ._ruleset import CaveatSpec, CompiledVersion, LeafKey, Limb, Ruleset
+from ._ruleset import AGE_LEAVES, CaveatSpec, CompiledVersion, LeafKey, Limb, Ruleset
 from ._text import Language, Text
 from ._truth import truth_table
 from ._vocabulary import vocabulary
@@ -148,7 +150,7 @@ def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
                          url=src.url or ruleset.spec.url),
                 src.label or _text(src.id, src.id), src.wording, leaves, src.reads,
                 node.limb is not None or any(
-                    leaf.key[0] in ("age_at_least", "age_under") for leaf in leaves)))
+                    leaf.key[0] in AGE_LEAVES for leaf in leaves)))
             parent, depth = src.id, depth + 1
         for child in node.children:
             visit(child, parent, limb, depth)
@@ -164,7 +166,7 @@ def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
                 continue
             seen.add(i)
             n = cv.nodes[i]
-            if n.leaf is not None and n.leaf[0] in ("age_at_least", "age_under"):
+            if n.leaf is not None and n.leaf[0] in AGE_LEAVES:
                 ages.append(i)
             stack.extend(n.children)
         limb_age_leaves[limb] = tuple(ages)
@@ -249,11 +251,11 @@ class ScenarioResult:
 
 
 def _result_of(cv: CompiledVersion, values: Sequence[Tri],
-               exclusion: ExclusionCheck | None) -> Result:
+               exclusion: ExclusionCheck | None = None) -> Result:
     root = values[cv.root]
     if root is True:
         return "protected"
-    if exclusion is not None and exclusion.excluded is True:
+    if cv.excluded_node is not None and values[cv.excluded_node] is True:
         return "excluded_offence"
     if root is False:
         return "not_protected"
@@ -262,7 +264,8 @@ def _result_of(cv: CompiledVersion, values: Sequence[Tri],
 
 def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
                leaves: dict[LeafKey, Tri], exclusion: ExclusionCheck | None,
-               findings: Mapping[str, Given], count_id: str) -> list[Question]:
+               findings: Mapping[str, Given], count_id: str, p: Plan | None = None,
+               listed: Mapping[str, ExclusionCheck] | None = None) -> list[Question]:
     """The facts whose answers could still change the result, most decisive first.
 
     A fact is asked only if some answers to the other open questions make its own answer
@@ -286,6 +289,10 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
         assert leaf is not None
         if leaf[0] == "excluded":
             names = _exclusion_facts(exclusion, findings, cv.exclusion_list)
+        elif leaf[0] == "listed":
+            names = _exclusion_facts((listed or {}).get(leaf[1]), findings, cv.lists[leaf[1]])
+        elif leaf[0] in AGE_LEAVES and p is not None and p.age_lo == p.age_hi:
+            names = []  # the age is known: what is open is how the words read
         else:
             name = _leaf_fact(leaf)
             names = [name] if name else []
@@ -361,19 +368,12 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
                   f"Niet van toepassing op dit feit: {spec.provision} geldt vanaf "
                   f"{fmt(ruleset.commencement)}."), [])
     layout = _layout(ruleset, cv)
-    exclusion = None
-    if cv.exclusion_list is not None and cv.version.exclusions is not None:
-        participation = findings.get("participation")
-        exclusion = _check_exclusion(
-            cv.exclusion_list, offence,
-            None if participation is None else participation.finding, findings, p.date_lo,
-            cv.version.exclusions.citation)
-    leaves = {k: _leaf_value(k, p, findings, exclusion) for k in layout.leaf_keys}
+    findings, exclusion, listed, unverified, leaves = scenario_leaves(
+        ruleset, cv, layout, p, findings, offence)
     values = engine.evaluate(cv, leaves)
     result = _result_of(cv, values, exclusion)
     limb = _applied_limb(cv, layout, values)
 
-    exclusion_facts = _exclusion_facts_all(exclusion)
     elements: list[ElementOutcome] = []
     # A fact read in several places (a shared definition) is described once per outcome.
     uses: dict[tuple[Any, ...], FactUse] = {}
@@ -383,8 +383,9 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
             continue
         facts = []
         for leaf in occ.leaves:
-            if leaf.key[0] == "excluded":
-                for name in exclusion_facts:
+            if leaf.key[0] in ("excluded", "listed"):
+                check = exclusion if leaf.key[0] == "excluded" else listed.get(leaf.key[1])
+                for name in _exclusion_facts_all(check):
                     facts.append(_fact_use(name, findings, _given_finding(findings, name),
                                            "condition", p))
             elif leaf.fact:
@@ -405,12 +406,36 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
             value=values[occ.index], parent=occ.parent, limb=occ.limb, depth=occ.depth,
             facts=facts))
 
-    questions = (_questions(cv, layout, values, leaves, exclusion, findings, count.id)
+    questions = (_questions(cv, layout, values, leaves, exclusion, findings, count.id, p,
+                            listed)
                  if result == "undetermined" else [])
-    deciding, reason = _reason(ruleset, cv, result, limb, elements, exclusion)
+    deciding, reason = _reason(ruleset, cv, result, limb, elements, exclusion, values)
     caveats = _ruleset_caveats(ruleset, leaves, result)
+    caveats += _scenario_caveats(ruleset, cv, p, leaves, offence, exclusion, listed,
+                                 unverified, result)
     return ScenarioResult(p, result, limb, values, elements, exclusion, questions, deciding,
                           reason, caveats, leaves)
+
+
+def scenario_leaves(ruleset: Ruleset, cv: CompiledVersion, layout: _Layout, p: Plan,
+                    findings: Mapping[str, Given], offence: ResolvedOffence
+                    ) -> tuple[Mapping[str, Given], ExclusionCheck | None,
+                               dict[str, ExclusionCheck], list[str], dict[LeafKey, Tri]]:
+    """Every leaf's value in one scenario, with what they rest on: the findings with the
+    catalogue's facts of the charge, the exclusion list's check, the checks of the lists the
+    tree reads, and the notes of unverified catalogue values."""
+    charge, unverified = charge_facts(ruleset, offence, p.date_lo)
+    findings = with_charge_facts(findings, charge)
+    participation = findings.get("participation")
+    mode = None if participation is None else participation.finding
+    exclusion = None
+    if cv.exclusion_list is not None and cv.version.exclusions is not None:
+        exclusion = _check_exclusion(cv.exclusion_list, offence, mode, findings, p.date_lo,
+                                     cv.version.exclusions.citation)
+    listed = {name: _check_exclusion(xl, offence, mode, findings, p.date_lo, xl.provision)
+              for name, xl in cv.lists.items()}
+    leaves = {k: _leaf_value(k, p, findings, exclusion, listed) for k in layout.leaf_keys}
+    return findings, exclusion, listed, unverified, leaves
 
 
 def _given_finding(findings: Mapping[str, Given], name: str) -> Tri:
@@ -431,9 +456,15 @@ def _exclusion_facts_all(exclusion: ExclusionCheck | None) -> list[str]:
 
 
 def _reason(ruleset: Ruleset, cv: CompiledVersion, result: Result, limb: Limb | None,
-            elements: Sequence[ElementOutcome],
-            exclusion: ExclusionCheck | None) -> tuple[list[str], Text]:
+            elements: Sequence[ElementOutcome], exclusion: ExclusionCheck | None,
+            values: Sequence[Tri]) -> tuple[list[str], Text]:
     spec = ruleset.spec
+    if result == "excluded_offence" and (exclusion is None or not exclusion.excluded):
+        xr = cv.version.exclusions
+        where = xr.citation if xr is not None else spec.provision
+        return ["not-excluded"], _text(
+            f"The offence is excluded ({where}), so the provision does not apply to it.",
+            f"Het feit is uitgesloten ({where}), dus de regeling is er niet op van toepassing.")
     if result == "excluded_offence" and exclusion is not None:
         paras = ", ".join(f"para {m.paragraph}" + (f" with {m.via}" if m.via else "")
                           for m in exclusion.matches if m.applies)
@@ -450,23 +481,92 @@ def _reason(ruleset: Ruleset, cv: CompiledVersion, result: Result, limb: Limb | 
     top = [e for e in elements if e.parent == scope_id]
     label = scope.source.label
     head_en, head_nl = (label.en, label.nl) if label else (spec.provision, spec.provision)
+    excludes = cv.not_excluded is not None
     if result == "protected":
         return [scope_id or ""], _text(
             f"{head_en}: every element is met"
-            + (", and the offence is not excluded." if exclusion else "."),
+            + (", and the offence is not excluded." if excludes else "."),
             f"{head_nl}: aan alle elementen is voldaan"
-            + (", en het feit is niet uitgesloten." if exclusion else "."))
+            + (", en het feit is niet uitgesloten." if excludes else "."))
     if result == "not_protected":
         failed = [e.id for e in top if e.value is False]
         return failed, _text(
             f"{head_en}: not met: {_element_labels(elements, failed, 'en')}.",
             f"{head_nl}: niet voldaan: {_element_labels(elements, failed, 'nl')}.")
     open_ids = [e.id for e in top if e.value is None]
-    if exclusion is not None and exclusion.excluded is None:
+    if cv.not_excluded is not None and values[cv.not_excluded] is None:
         open_ids.append("not-excluded")
     return open_ids, _text(
         f"{head_en}: still open: {_element_labels(elements, open_ids, 'en')}.",
         f"{head_nl}: nog open: {_element_labels(elements, open_ids, 'nl')}.")
+
+
+_AGE_OVER = Text(
+    en="The provision says \"over the age of {n}\". The person was aged exactly {n} (in "
+       "completed years) at the time of the act, and no authority was found on whether a "
+       "person of that age is \"over the age of {n}\" (from their birthday) or only from "
+       "the next, so the person is not placed in either limb by age alone.",
+    nl="De regeling spreekt van \"over the age of {n}\" (ouder dan {n}). De persoon was ten "
+       "tijde van het feit precies {n} jaar oud, en er is geen rechtspraak gevonden over de "
+       "vraag of iemand van die leeftijd al \"ouder dan {n}\" is (vanaf de verjaardag) of "
+       "pas vanaf de volgende, dus de persoon wordt niet op leeftijd alleen in een van de "
+       "toetsen geplaatst.")
+_BY_CATEGORY = Text(
+    en="The offence was given only by its category, which does not decide whether it is "
+       "excluded here (an excluded offence shares the category, or the exclusion turns on the "
+       "offence's penalty). Name the offence (statute and section) to settle it.",
+    nl="Het feit is alleen met zijn categorie opgegeven, en die beslist hier niet of het is "
+       "uitgesloten (een uitgesloten feit valt in dezelfde categorie, of de uitsluiting hangt "
+       "af van de strafbedreiging). Noem het feit zelf (wet en artikel) om dat te beslissen.")
+_LEX_MITIOR = Text(
+    en="The act was done before the provision began, but it is applied as the more favourable "
+       "later law to an act decided after it began.",
+    nl="Het feit is gepleegd vóór de regeling in werking trad, maar zij wordt als gunstiger "
+       "latere wet toegepast op een feit waarover na dat moment wordt beslist.")
+
+
+def _scenario_caveats(ruleset: Ruleset, cv: CompiledVersion, p: Plan,
+                      leaves: Mapping[LeafKey, Tri], offence: ResolvedOffence,
+                      exclusion: ExclusionCheck | None,
+                      listed: Mapping[str, ExclusionCheck], unverified: Sequence[str],
+                      result: Result) -> list[Caveat]:
+    """Caveats that come from how this scenario was read, not from the ruleset's text."""
+    out: list[Caveat] = []
+    for key, value in leaves.items():
+        if key[0] == "age_over" and value is None and p.age_lo == p.age_hi == key[1]:
+            n = key[1]
+            out.append(Caveat(id="age-over-wording", kind="interpretation",
+                              text=_text(_AGE_OVER.en.format(n=n), _AGE_OVER.nl.format(n=n))))
+    by_category = offence.catalogue_key is None and offence.ref.section is None
+    if by_category and result == "undetermined":
+        checks = [c for c in [exclusion, *listed.values()] if c is not None]
+        open_check = any(c.excluded is None for c in checks)
+        open_charge = any(v is None and k[0] in ("is", "fact", "includes_any")
+                          and k[1] in _CHARGE_FACTS for k, v in leaves.items())
+        if open_check or open_charge:
+            out.append(Caveat(id="category-does-not-decide", kind="uncatalogued_offence",
+                              text=_BY_CATEGORY))
+    if unverified and result != "not_in_force":
+        out.append(Caveat(
+            id="catalogue-value-unverified", kind="unverified",
+            text=_text("The offence catalogue's value used here is not verified: "
+                       + "; ".join(unverified),
+                       "De waarde uit de catalogus die hier is gebruikt, is niet "
+                       "geverifieerd: " + "; ".join(unverified))))
+    if p.retroactive:
+        temporal = ruleset.spec.temporal
+        out.append(Caveat(id="lex-mitior", kind="interpretation",
+                          text=temporal.lex_mitior or _LEX_MITIOR, citation=temporal.citation,
+                          url=temporal.url))
+    return out
+
+
+def _charge_fact_names() -> frozenset[str]:
+    return frozenset(name for name, spec in vocabulary().facts.items()
+                     if spec.scope == "count" and not spec.evidence)
+
+
+_CHARGE_FACTS = _charge_fact_names()
 
 
 def _ruleset_caveats(ruleset: Ruleset, leaves: Mapping[LeafKey, Tri],

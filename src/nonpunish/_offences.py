@@ -27,6 +27,29 @@ _OFFENCE_KEY = re.compile(rf"^{_SLUG}/[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 _JURISDICTION = re.compile(rf"^{_SLUG}$")
 
 
+class DatedValue(BaseModel):
+    """A fact of the charge from one date to another (either end open)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: str | bool
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    verified: bool = True
+    note: str | None = Field(default=None, description="Why the value is unverified, or "
+                             "where it comes from.")
+
+    @model_validator(mode="after")
+    def _note_if_unverified(self) -> DatedValue:
+        if not self.verified and not self.note:
+            raise ValueError("an unverified value needs a `note` saying what is not verified")
+        return self
+
+    def holds_on(self, day: dt.date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+
 class CatalogueOffence(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -36,6 +59,23 @@ class CatalogueOffence(BaseModel):
     title: str = Field(min_length=1)
     category: str
     url: str | None = None
+    facts: dict[str, str | bool | list[DatedValue]] = Field(
+        default_factory=dict, description="Facts of the charge this offence settles (its "
+        "maximum penalty, its class), plain or dated.")
+
+    def fact_values(self) -> dict[str, tuple[DatedValue, ...]]:
+        return {name: (tuple(v) if isinstance(v, list) else (DatedValue(value=v),))
+                for name, v in self.facts.items()}
+
+    def fact_dates(self) -> set[dt.date]:
+        out: set[dt.date] = set()
+        for values in self.fact_values().values():
+            for dv in values:
+                if dv.valid_from is not None:
+                    out.add(dv.valid_from)
+                if dv.valid_to is not None:
+                    out.add(dv.valid_to + dt.timedelta(days=1))
+        return out
 
 
 class Catalogue(BaseModel):
@@ -135,6 +175,24 @@ def categories() -> dict[str, Text]:
                            location=doc.source) from None
 
 
+def _check_offence_facts(offence: CatalogueOffence) -> str | None:
+    from ._vocabulary import vocabulary
+
+    facts = vocabulary().facts
+    for name, values in offence.fact_values().items():
+        spec = facts.get(name)
+        if spec is None:
+            return f"unknown fact {name!r} (not in the fact vocabulary)"
+        if spec.scope != "count" or spec.evidence:
+            return f"{name!r} is not a fact of the charge (scope count, evidence false)"
+        for dv in values:
+            ok = (isinstance(dv.value, bool) if spec.type == "finding"
+                  else dv.value in spec.values if spec.type == "choice" else False)
+            if not ok:
+                return f"{dv.value!r} is not a value of {name!r}"
+    return None
+
+
 def _load_catalogue(path: Path) -> Catalogue:
     doc = read_document(path)
     try:
@@ -143,6 +201,10 @@ def _load_catalogue(path: Path) -> Catalogue:
         raise _raise_validation(exc, doc, "invalid_catalogue") from None
     known = categories()
     for key, offence in cat.offences.items():
+        problem = _check_offence_facts(offence)
+        if problem is not None:
+            raise RulesetError(problem, code="unknown_fact",
+                               location=doc.where(("offences", key, "facts")))
         if offence.category not in known:
             raise RulesetError(
                 f"unknown category {offence.category!r}", code="unknown_category",

@@ -145,7 +145,7 @@ class ExclusionCheck(_Serialisable):
     citation: Citation
     closed: bool
     excluded: bool | None
-    matched_by: Literal["catalogue", "statute_and_section"]
+    matched_by: Literal["catalogue", "statute_and_section", "category"]
     matches: list[ExclusionMatch] = field(default_factory=list)
 
 
@@ -176,8 +176,8 @@ class Question(_Serialisable):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OffenceRef(_Serialisable):
     id: str | None
-    statute: str
-    section: str
+    statute: str | None
+    section: str | None
     title: str | None
     category: str | None
     catalogued: bool
@@ -214,6 +214,9 @@ class CountOutcome(_Serialisable):
     caveats: list[Caveat] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     applies_instead: Text | None = None
+    applied_ruleset: Annotated[str | None, Field(
+        description="Set when the outcome is another ruleset's: the law at the time of the "
+        "act, which was more favourable (lex mitior).")] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,6 +232,11 @@ class RulesetRef(_Serialisable):
     legal_effect: LegalEffect
     status: Status
     burden: Text
+    variant: Annotated[str | None, Field(description="For a ruleset with policy parameters: "
+                                         "the variant evaluated.")] = None
+    variant_label: Text | None = None
+    parameters: Annotated[dict[str, str], Field(description="The option chosen for each "
+                                                "policy parameter.")] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

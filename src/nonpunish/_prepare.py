@@ -34,7 +34,7 @@ from ._outcome import (
     ExclusionMatch,
     OffenceRef,
 )
-from ._ruleset import CompiledVersion, LeafKey, Ruleset
+from ._ruleset import AGE_LEAVES, CompiledVersion, LeafKey, Ruleset
 from ._text import Text
 
 
@@ -53,11 +53,13 @@ class Given:
     basis: str
 
 
-def _findings(ruleset: Ruleset, case: Case, count: Count) -> dict[str, Given]:
+def _findings(ruleset: Ruleset, case: Case, count: Count,
+              offence: ResolvedOffence | None = None) -> dict[str, Given]:
     burden = ruleset.spec.burden
     merged: dict[str, Any] = {**case.facts, **count.facts}
     merged["conduct"] = count.conduct
     merged["participation"] = count.participation
+    merged["offence_category"] = offence.ref.category if offence is not None else None
     out: dict[str, Given] = {}
     for name, raw in merged.items():
         value = None if raw == "unknown" else raw
@@ -98,6 +100,9 @@ def _resolve_offence(ruleset: Ruleset, count: Count) -> ResolvedOffence:
 def _resolve_uncached(ruleset: Ruleset, count: Count) -> ResolvedOffence:
     off = count.offence
     cat: Catalogue | None = catalogues().get(ruleset.spec.catalogue or "")
+    if off.id is None and off.statute is None:
+        return ResolvedOffence(OffenceRef(id=None, statute=None, section=None, title=off.title,
+                                          category=off.category, catalogued=False), None)
     if off.id is not None:
         found = find_offence(off.id)
         assert found is not None  # checked when the case was validated
@@ -121,8 +126,43 @@ def _resolve_uncached(ruleset: Ruleset, count: Count) -> ResolvedOffence:
             return ResolvedOffence(ref, key_match)
     ref = OffenceRef(id=off.id, statute=statute, section=section,
                      title=off.title if off.id is None else ref.title,
-                     category=None if off.id is None else ref.category, catalogued=False)
+                     category=off.category if off.id is None else ref.category,
+                     catalogued=False)
     return ResolvedOffence(ref, None)
+
+
+def charge_facts(ruleset: Ruleset, offence: ResolvedOffence,
+                 day: dt.date) -> tuple[dict[str, Any], list[str]]:
+    """The facts of the charge the catalogue settles for this offence on ``day``, and the
+    notes of any unverified value among them."""
+    if offence.catalogue_key is None or not ruleset.spec.catalogue:
+        return {}, []
+    entry = catalogues()[ruleset.spec.catalogue].offences[offence.catalogue_key]
+    if not entry.facts:
+        return {}, []
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    for name, dated in entry.fact_values().items():
+        for dv in dated:
+            if dv.holds_on(day):
+                values[name] = dv.value
+                if not dv.verified and dv.note:
+                    notes.append(f"{name}: {dv.note}")
+                break
+    return values, notes
+
+
+def with_charge_facts(findings: Mapping[str, Given],
+                      values: Mapping[str, Any]) -> Mapping[str, Given]:
+    """Findings with the catalogue's facts of the charge filled in where the case gave none."""
+    if not values:
+        return findings
+    out = dict(findings)
+    for name, value in values.items():
+        g = out.get(name)
+        if g is None or g.finding is None:
+            out[name] = Given(value, value, "derived")
+    return out
 
 
 _ALL_MODES = ("principal", "attempt", "conspiracy", "aiding_abetting", "encouraging_assisting")
@@ -158,11 +198,16 @@ def _make_index(xl: ExclusionList) -> tuple[dict[str, list[ListEntry]], dict[str
 
 
 def _candidate_entries(xl: ExclusionList, offence: ResolvedOffence) -> list[ListEntry]:
-    """The list's entries for this offence (on any date, whatever their conditions)."""
+    """The list's entries for this offence (on any date, whatever their conditions). For an
+    offence given only by its category: every entry of that category."""
     by_key, _ = _indexed(xl)
     if offence.catalogue_key is not None:
         return by_key.get(offence.catalogue_key, [])
     cat = catalogues()[xl.catalogue]
+    if offence.ref.statute is None or offence.ref.section is None:
+        if offence.ref.category is None:
+            return list(xl.entries)
+        return [e for e in xl.entries if cat.offences[e.offence].category == offence.ref.category]
     want_statute = normalise_statute(offence.ref.statute)
     want_section = section_tokens(offence.ref.section)
     candidates = []
@@ -182,6 +227,8 @@ def _given_broadly(offence: ResolvedOffence, xl: ExclusionList, entry: ListEntry
     subsection), so it may or may not be the listed offence."""
     if offence.catalogue_key is not None:
         return False
+    if offence.ref.section is None:
+        return True  # given only by category: it may or may not be this offence
     have = section_tokens(catalogues()[xl.catalogue].offences[entry.offence].section)
     want = section_tokens(offence.ref.section)
     return len(want) < len(have)
@@ -224,7 +271,8 @@ def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
         list_id=xl.id, title=xl.title,
         citation=_list_citation(xl, citation),
         closed=xl.closed, excluded=excluded, matches=matches,
-        matched_by="catalogue" if offence.catalogue_key is not None else "statute_and_section")
+        matched_by="catalogue" if offence.catalogue_key is not None
+        else "statute_and_section" if offence.ref.section is not None else "category")
 
 
 _list_citations: OwnedCache[ExclusionList, Citation] = OwnedCache()
@@ -260,6 +308,26 @@ class Plan:
     age_split: bool
     leap_day: bool = False
     label_parts: list[Text] = field(default_factory=list)
+    #: The version reaches this earlier act only as the more favourable later law.
+    retroactive: bool = False
+
+
+def _version_for(ruleset: Ruleset, count: Count, day: dt.date,
+                 as_of: dt.date) -> tuple[CompiledVersion | None, bool]:
+    """The version that governs ``day``, and whether it does so only retroactively."""
+    version = ruleset.version_on(day)
+    if version is not None or day >= ruleset.commencement:
+        return version, False
+    rule = ruleset.spec.temporal.rule
+    if rule == "as_if_in_force":
+        return ruleset.compiled[0], False
+    if rule == "lex_mitior" and ruleset.spec.temporal.relevant_date == "act":
+        # A later, more favourable law reaches an earlier act that is decided after it began.
+        # (Where the decision is the relevant date, ``day`` is already the decision's.)
+        decided = count.decision_date or as_of
+        if decided >= ruleset.commencement:
+            return ruleset.compiled[0], True
+    return None, False
 
 
 def _bounds(value: Any, default_lo: dt.date, default_hi: dt.date) -> tuple[dt.date, dt.date]:
@@ -312,18 +380,20 @@ def _boundary_dates(ruleset: Ruleset, offence: ResolvedOffence | None) -> Sequen
 
 def _boundary_dates_uncached(ruleset: Ruleset, offence: ResolvedOffence) -> Sequence[dt.date]:
     dates: set[dt.date] = set()
+    if offence.catalogue_key is not None and ruleset.spec.catalogue:
+        dates |= catalogues()[ruleset.spec.catalogue].offences[offence.catalogue_key].fact_dates()
     for cv in ruleset.compiled:
         dates.add(cv.version.valid_from)
         if cv.version.valid_to is not None:
             dates.add(cv.version.valid_to + dt.timedelta(days=1))
-        xl = cv.exclusion_list
-        if xl is not None:
+        for xl in ([cv.exclusion_list] if cv.exclusion_list is not None else []) + list(
+                cv.lists.values()):
             dates.add(xl.valid_from)
-            for entry in _candidate_entries(xl, offence):
-                if entry.valid_from:
-                    dates.add(entry.valid_from)
-                if entry.valid_to:
-                    dates.add(entry.valid_to + dt.timedelta(days=1))
+            for listed in _candidate_entries(xl, offence):
+                if listed.valid_from:
+                    dates.add(listed.valid_from)
+                if listed.valid_to:
+                    dates.add(listed.valid_to + dt.timedelta(days=1))
     return sorted(dates)
 
 
@@ -336,12 +406,10 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
         day = count.act_date
         age_lo, age_hi, exact_dob = _age_range(case, count, day, day, as_of)
         if not any(age_lo < t <= age_hi for t in thresholds):
-            version = ruleset.version_on(day)
-            if spec.temporal.rule == "as_if_in_force" and version is None:
-                version = ruleset.compiled[0]
+            version, retro = _version_for(ruleset, count, day, as_of)
             leap = exact_dob is not None and any(
                 leap_day_matters(exact_dob, t, day, day) for t in thresholds)
-            return [Plan(day, day, age_lo, age_hi, version, False, False, leap, [])]
+            return [Plan(day, day, age_lo, age_hi, version, False, False, leap, [], retro)]
     act_lo, act_hi = _bounds(count.act_date, EARLIEST, as_of)
     act_hi = min(act_hi, as_of)
     if spec.temporal.relevant_date == "decision":
@@ -358,9 +426,7 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
     date_split = len(pieces) > 1
     plans: list[Plan] = []
     for i, (lo, hi) in enumerate(pieces):
-        version = ruleset.version_on(lo)
-        if spec.temporal.rule == "as_if_in_force" and version is None:
-            version = ruleset.compiled[0]
+        version, retro = _version_for(ruleset, count, lo, as_of)
         if spec.temporal.relevant_date == "act":
             a_lo, a_hi = lo, hi
         else:
@@ -384,7 +450,7 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
             if len(bands) > 1:
                 parts.append(_age_label(band_lo, band_hi))
             plans.append(Plan(lo, hi, band_lo, band_hi, version, date_split, len(bands) > 1,
-                              leap, parts))
+                              leap, parts, retro))
     return plans
 
 
@@ -401,7 +467,8 @@ def _age_label(lo: int, hi: int) -> Text:
 # --- leaves --------------------------------------------------------------------------------
 
 def _leaf_value(leaf: LeafKey, p: Plan, findings: Mapping[str, Given],
-                exclusion: ExclusionCheck | None) -> Tri:
+                exclusion: ExclusionCheck | None,
+                listed: Mapping[str, ExclusionCheck] | None = None) -> Tri:
     kind = leaf[0]
     if kind == "fact":
         g = findings.get(leaf[1])
@@ -420,15 +487,21 @@ def _leaf_value(leaf: LeafKey, p: Plan, findings: Mapping[str, Given],
         return True if p.age_lo >= leaf[1] else False if p.age_hi < leaf[1] else None
     if kind == "age_under":
         return True if p.age_hi < leaf[1] else False if p.age_lo >= leaf[1] else None
+    if kind == "age_over":
+        # "Over N": plainly so from N + 1; aged exactly N the words read either way.
+        return True if p.age_lo > leaf[1] else False if p.age_hi < leaf[1] else None
     if kind == "excluded":
         return None if exclusion is None else exclusion.excluded
+    if kind == "listed":
+        check = None if listed is None else listed.get(leaf[1])
+        return None if check is None else check.excluded
     raise AssertionError(leaf)
 
 
 def _leaf_fact(leaf: LeafKey) -> str | None:
     if leaf[0] in ("fact", "is", "includes_any"):
         return str(leaf[1])
-    if leaf[0] in ("age_at_least", "age_under"):
+    if leaf[0] in AGE_LEAVES:
         return "age_at_act"
     return None
 

@@ -13,8 +13,8 @@ import datetime as dt
 import hashlib
 import re
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -37,8 +37,11 @@ LegalEffect = Literal["not_guilty", "no_penalty", "presumption_against_prosecuti
                       "entitlement_under_minimum_standard"]
 Status = Literal["in_force", "proposal", "repealed"]
 Limb = Literal["adult", "child"]
+#: Leaves that test the person's age.
+AGE_LEAVES = ("age_at_least", "age_under", "age_over")
 
-_OPERATORS = ("all", "any", "not_", "fact", "age_at_least", "age_under", "ref", "excluded")
+_OPERATORS = ("all", "any", "not_", "fact", "age_at_least", "age_under", "age_over", "ref",
+              "excluded", "listed", "choose")
 
 
 class Node(BaseModel):
@@ -66,8 +69,14 @@ class Node(BaseModel):
     includes_any: tuple[str, ...] | None = None
     age_at_least: int | None = Field(default=None, ge=0, le=120)
     age_under: int | None = Field(default=None, ge=1, le=121)
+    age_over: int | None = Field(default=None, ge=0, le=120, description="\"Over the age of "
+                                 "N\": unknown at exactly N, where the words read either way.")
     ref: str | None = None
     excluded: Literal[True] | None = None
+    listed: str | None = Field(default=None, description="The offence is on this offence "
+                               "list (a list file beside the ruleset).")
+    choose: Choose | None = Field(default=None, description="The sub-tree a policy "
+                                  "parameter's chosen option names.")
 
     @model_validator(mode="after")
     def _one_operator(self) -> Node:
@@ -98,6 +107,18 @@ class Node(BaseModel):
         if self.not_ is not None:
             return (self.not_,)
         return ()
+
+
+class Choose(BaseModel):
+    """Where a policy parameter picks the sub-tree; an option of null drops the node."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    parameter: str
+    options: dict[str, Node | None] = Field(min_length=1)
+
+
+Node.model_rebuild()
 
 
 class BurdenModel(BaseModel):
@@ -135,15 +156,32 @@ class Temporal(BaseModel):
     before_commencement: Text = Field(description="What applies instead to earlier acts.")
     straddle_caveat: Text | None = Field(default=None, description="Shown when the date is "
                                          "known only as a range across a boundary.")
+    lex_mitior: Text | None = Field(default=None, description="Under rule lex_mitior: shown "
+                                    "when the provision reaches an act done before it "
+                                    "commenced.")
+    predecessor: str | None = Field(default=None, description="Under rule lex_mitior: the "
+                                    "ruleset in force before this one; an earlier act gets "
+                                    "the more favourable of the two outcomes.")
 
 
 class ExclusionRef(BaseModel):
+    """The offences a version does not reach: those on a list, or those a condition on the
+    charge picks out (or both)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    list: str = Field(description="Path of the list file, relative to the ruleset file, "
-                      "without .yaml")
+    list: str | None = Field(default=None, description="Path of the list file, relative to "
+                             "the ruleset file, without .yaml")
+    when: Node | None = Field(default=None, description="A condition on the offence charged "
+                              "under which it is excluded.")
     citation: str
     wording: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ExclusionRef:
+        if self.list is None and self.when is None:
+            raise ValueError("exclusions need a `list`, a `when` condition, or both")
+        return self
 
 
 class Version(BaseModel):
@@ -171,6 +209,76 @@ class CaveatSpec(BaseModel):
     url: str | None = None
     when: Node | None = Field(default=None, description="Shown when this holds or may hold; "
                               "always shown if absent.")
+
+
+class BurdenPatch(BaseModel):
+    """The fields of the burden model that a policy option sets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = None
+    label: Text | None = None
+    citation: str | None = None
+    url: str | None = None
+    finding_true_from: EvidenceLevel | None = None
+    disproof_defeats: bool | None = None
+    caveat: Text | None = None
+
+
+class ParameterOption(BaseModel):
+    """One choice a legislator could make, and what it sets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Text
+    help: Text | None = None
+    source: str | None = Field(default=None, description="The model this option comes "
+                               "from (a provision, a proposal).")
+    kind: Kind | None = None
+    legal_effect: LegalEffect | None = None
+    burden: BurdenPatch | None = None
+    exclusions: ExclusionRef | None = Field(default=None, description="Replaces every "
+                                            "version's exclusions; null for none.")
+
+
+class Parameter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Text
+    help: Text | None = None
+    order: Literal["lowest_first"] | None = Field(
+        default=None, description="lowest_first: options run from the lowest bar for the "
+        "person to the highest, so an earlier option never protects fewer cases.")
+    options: dict[str, ParameterOption] = Field(min_length=1)
+
+
+class VariantSpec(BaseModel):
+    """A named bundle of choices: one option for every parameter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Text
+    description: Text | None = None
+    source: str | None = None
+    values: dict[str, str]
+    commencement: dt.date | None = Field(default=None, description="For a proposal: the "
+                                         "date from which it applies (else: as if in force).")
+
+
+class VariantFile(BaseModel):
+    """A modeller's own variant of a shipped ruleset with parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_: Literal["nonpunish-variant/1"] = Field(alias="schema")
+    ruleset: str
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    label: Text
+    description: Text | None = None
+    source: str | None = None
+    base: str | None = Field(default=None, description="A named variant to start from.")
+    values: dict[str, str] = Field(default_factory=dict)
+    commencement: dt.date | None = None
 
 
 class RulesetFile(BaseModel):
@@ -201,6 +309,10 @@ class RulesetFile(BaseModel):
     disputed_age_caveat: Text | None = Field(
         default=None, description="Shown when the age is known only as a range that "
         "straddles a limb's threshold.")
+    parameters: dict[str, Parameter] = Field(default_factory=dict, description="Policy "
+                                             "choices (for a proposal).")
+    variants: dict[str, VariantSpec] = Field(default_factory=dict)
+    default_variant: str | None = None
 
 
 # --- compiled form ---------------------------------------------------------------------------
@@ -231,6 +343,11 @@ class CompiledVersion:
     exclusion_list: ExclusionList | None
     limb_nodes: dict[Limb, int]
     parents: dict[int, tuple[int, ...]]
+    #: Offence lists the tree reads with ``listed``, by name.
+    lists: dict[str, ExclusionList]
+    #: The node that is true when the offence is excluded, and the ``not-excluded`` element.
+    excluded_node: int | None
+    not_excluded: int | None
 
 
 class _Compiler:
@@ -279,8 +396,12 @@ def leaf_key(node: Node) -> LeafKey:
         return ("age_at_least", node.age_at_least)
     if node.age_under is not None:
         return ("age_under", node.age_under)
+    if node.age_over is not None:
+        return ("age_over", node.age_over)
     if node.excluded:
         return ("excluded",)
+    if node.listed is not None:
+        return ("listed", node.listed)
     raise AssertionError(f"not a leaf: {node}")
 
 
@@ -295,22 +416,24 @@ def compile_condition(node: Node, definitions: dict[str, Node]) -> tuple[Compile
 
 
 def _compile_version(version: Version, definitions: dict[str, Node],
-                     exclusion_list: ExclusionList | None) -> CompiledVersion:
+                     exclusion_list: ExclusionList | None,
+                     lists: dict[str, ExclusionList]) -> CompiledVersion:
     c = _Compiler(definitions)
     protection = c.add(version.protection)
-    if version.exclusions is not None:
-        excluded = c.add(_EXCLUDED_NODE)
+    excluded_node = not_excluded = None
+    xr = version.exclusions
+    if xr is not None:
+        parts = ([_EXCLUDED_NODE] if xr.list is not None else []) + (
+            [xr.when] if xr.when is not None else [])
+        excluded_src = parts[0] if len(parts) == 1 else Node(any=tuple(parts))
         not_excluded_src = Node(
-            id="not-excluded", citation=version.exclusions.citation,
+            id="not-excluded", citation=xr.citation,
             label=Text(en="The offence is not excluded", nl="Het feit is niet uitgesloten"),
-            wording=version.exclusions.wording, **{"not": _EXCLUDED_NODE})
-        not_excluded = len(c.nodes)
-        c.nodes.append(CompiledNode(not_excluded, "not", (excluded,), None, not_excluded_src,
-                                    True, None))
-        root_src = Node(**{"all": (not_excluded_src, version.protection)})
-        root = len(c.nodes)
-        c.nodes.append(CompiledNode(root, "all", (not_excluded, protection), None, root_src,
-                                    False, None))
+            wording=xr.wording, **{"not": excluded_src})
+        root_src = Node(all=(not_excluded_src, version.protection))
+        root = c.add(root_src)
+        not_excluded = c.add(not_excluded_src)  # memoised: the indices already compiled
+        excluded_node = c.add(excluded_src)
     else:
         root = protection
     limb_nodes = {n.limb: n.index for n in c.nodes if n.limb is not None}
@@ -319,9 +442,12 @@ def _compile_version(version: Version, definitions: dict[str, Node],
         for ch in n.children:
             parents.setdefault(ch, []).append(n.index)
     leaves = tuple(dict.fromkeys(n.leaf for n in c.nodes if n.leaf is not None))
+    used = {leaf[1] for leaf in leaves if leaf[0] == "listed"}
     return CompiledVersion(version, tuple(c.nodes), root, protection, leaves,
                            exclusion_list, limb_nodes,
-                           {k: tuple(v) for k, v in parents.items()})
+                           {k: tuple(v) for k, v in parents.items()},
+                           {name: lists[name] for name in sorted(used)},
+                           excluded_node, not_excluded)
 
 
 @dataclass(frozen=True)
@@ -333,10 +459,18 @@ class Ruleset:
     content_hash: str
     compiled: tuple[CompiledVersion, ...]
     caveat_conditions: dict[str, tuple[CompiledNode, ...]]
+    #: For a ruleset with parameters: the variant applied, and the file as written (with
+    #: every option), which ``spec`` resolves.
+    variant: str | None = None
+    variant_spec: VariantSpec | None = None
+    source_spec: RulesetFile | None = None
+    #: Every offence list the file names (in any option), by name.
+    lists: Mapping[str, ExclusionList] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
-        return self.spec.id
+        """The ruleset id, with ``@variant`` for a variant of a ruleset with parameters."""
+        return self.spec.id if self.variant is None else f"{self.spec.id}@{self.variant}"
 
     @property
     def commencement(self) -> dt.date:
@@ -367,18 +501,21 @@ class Ruleset:
                 dates.add(cv.version.valid_to + dt.timedelta(days=1))
             if cv.exclusion_list is not None:
                 dates |= cv.exclusion_list.boundaries()
+            for xl in cv.lists.values():
+                dates |= xl.boundaries()
         return dates
 
     def age_thresholds(self) -> set[int]:
         out: set[int] = set()
-        for cv in self.compiled:
-            for leaf in cv.leaves:
-                if leaf[0] in ("age_at_least", "age_under"):
-                    out.add(leaf[1])
-        for nodes in self.caveat_conditions.values():
-            for n in nodes:
-                if n.leaf and n.leaf[0] in ("age_at_least", "age_under"):
-                    out.add(n.leaf[1])
+        leaves = [leaf for cv in self.compiled for leaf in cv.leaves]
+        leaves += [n.leaf for nodes in self.caveat_conditions.values() for n in nodes
+                   if n.leaf is not None]
+        for leaf in leaves:
+            if leaf[0] in ("age_at_least", "age_under"):
+                out.add(leaf[1])
+            elif leaf[0] == "age_over":
+                # "Over N" is unknown for a person aged exactly N: that year is its own band.
+                out |= {leaf[1], leaf[1] + 1}
         return out
 
 
@@ -415,11 +552,15 @@ def _walk(node: Node, path: tuple[str | int, ...]) -> Iterator[tuple[Node, tuple
             yield from _walk(child, (*path, "any", i))
     if node.not_ is not None:
         yield from _walk(node.not_, (*path, "not"))
+    if node.choose is not None:
+        for name, option in node.choose.options.items():
+            if option is not None:
+                yield from _walk(option, (*path, "choose", "options", name))
 
 
 def _check_tree(node: Node, path: tuple[str | int, ...], spec: RulesetFile, doc: Document,
                 problems: list[ErrorDetail], ids: dict[str, str], *, has_exclusions: bool,
-                in_definition: bool = False) -> None:
+                lists: set[str], in_definition: bool = False) -> None:
     for n, p in _walk(node, path):
         where = doc.where(p)
         # Point at the offending line (the `fact:`, `is:` or `reads:` entry), not the node's.
@@ -446,9 +587,22 @@ def _check_tree(node: Node, path: tuple[str | int, ...], spec: RulesetFile, doc:
                                         f"no definition {n.ref!r}", doc.where((*p, "ref"))))
         if n.excluded and not has_exclusions:
             problems.append(ErrorDetail("invalid_condition",
-                                        "`excluded` used but the version has no exclusion list",
+                                        "`excluded` used but the version has no exclusions",
                                         where))
-        if n.id is not None and not in_definition:
+        if n.listed is not None:
+            lists.add(n.listed)
+        if n.choose is not None:
+            param = spec.parameters.get(n.choose.parameter)
+            if param is None:
+                problems.append(ErrorDetail(
+                    "unknown_parameter", f"no parameter {n.choose.parameter!r}",
+                    doc.where((*p, "choose", "parameter"))))
+            elif set(n.choose.options) != set(param.options):
+                problems.append(ErrorDetail(
+                    "invalid_condition", f"`choose` must give every option of "
+                    f"{n.choose.parameter!r} ({', '.join(param.options)})",
+                    doc.where((*p, "choose", "options"))))
+        if n.id is not None and not in_definition and "choose" not in p:
             if n.id in ids and ids[n.id] != where:
                 problems.append(ErrorDetail("duplicate_id", f"element id {n.id!r} used twice",
                                             where))
@@ -456,28 +610,50 @@ def _check_tree(node: Node, path: tuple[str | int, ...], spec: RulesetFile, doc:
 
 
 _RULESET_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*){1,3}$")
+_VARIANT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def _hash_files(paths: list[Path]) -> str:
+def _hash_files(paths: list[Path], extra: str = "") -> str:
     h = hashlib.sha256()
     for p in paths:
         h.update(p.name.encode())
         h.update(b"\0")
         h.update(p.read_bytes())
         h.update(b"\0")
+    h.update(extra.encode())
     return "sha256:" + h.hexdigest()
 
 
-def load_ruleset_file(path: str | Path, *, expected_id: str | None = None) -> Ruleset:
-    """Load and fully check one ruleset file. Problems raise RulesetError with file:line."""
-    path = Path(path)
-    doc = read_document(path)
-    try:
-        spec = RulesetFile.model_validate(as_mapping(doc, "a ruleset"))
-    except ValidationError as exc:
-        details = details_from_validation(exc, doc)
-        raise RulesetError(details[0].message, code=details[0].code,
-                           location=details[0].location, details=details) from None
+def _raise(problems: list[ErrorDetail]) -> None:
+    if problems:
+        raise RulesetError(problems[0].message, code=problems[0].code,
+                           location=problems[0].location, details=problems)
+
+
+def _check_variant_values(spec: RulesetFile, values: Mapping[str, str], doc: Document,
+                          at: tuple[str | int, ...], problems: list[ErrorDetail], *,
+                          complete: bool = True) -> None:
+    for name, value in values.items():
+        param = spec.parameters.get(name)
+        if param is None:
+            problems.append(ErrorDetail("unknown_parameter", f"no parameter {name!r} (the "
+                                        f"ruleset has {', '.join(spec.parameters) or 'none'})",
+                                        doc.where((*at, name))))
+        elif value not in param.options:
+            problems.append(ErrorDetail("unknown_option", f"{value!r} is not an option of "
+                                        f"{name!r} ({', '.join(param.options)})",
+                                        doc.where((*at, name))))
+    if complete:
+        missing = [n for n in spec.parameters if n not in values]
+        if missing:
+            problems.append(ErrorDetail("incomplete_variant", "the variant gives no value for "
+                                        f"{', '.join(missing)}", doc.where(at)))
+
+
+def _check_spec(spec: RulesetFile, doc: Document, path: Path,
+                expected_id: str | None) -> dict[str, ExclusionList]:
+    """Every check of a ruleset file, against the file as written (every option of every
+    parameter). Returns the offence lists it names, loaded."""
     problems: list[ErrorDetail] = []
     if not _RULESET_ID.match(spec.id):
         problems.append(ErrorDetail("invalid_id", f"ruleset id {spec.id!r} is not a name "
@@ -485,7 +661,6 @@ def load_ruleset_file(path: str | Path, *, expected_id: str | None = None) -> Ru
     if expected_id is not None and spec.id != expected_id:
         problems.append(ErrorDetail("invalid_id", f"ruleset id {spec.id!r} does not match its "
                                     f"path ({expected_id})", doc.where(("id",))))
-    # Versions: ordered, not overlapping.
     versions = spec.versions
     for i, v in enumerate(versions):
         if v.valid_to is not None and v.valid_to < v.valid_from:
@@ -502,52 +677,228 @@ def load_ruleset_file(path: str | Path, *, expected_id: str | None = None) -> Ru
                     f"version from {v.valid_from} overlaps the version from {prev.valid_from}"
                     " (give the earlier one a valid_to before this date)",
                     doc.where(("versions", i, "valid_from"))))
-    ids: dict[str, str] = {}
+    if spec.temporal.predecessor is not None and spec.temporal.rule != "lex_mitior":
+        problems.append(ErrorDetail("invalid_temporal", "a predecessor is only used under "
+                                    "rule lex_mitior", doc.where(("temporal", "predecessor"))))
+    if spec.temporal.predecessor is not None and not _RULESET_ID.match(spec.temporal.predecessor):
+        problems.append(ErrorDetail("invalid_id", f"{spec.temporal.predecessor!r} is not a "
+                                    "ruleset id", doc.where(("temporal", "predecessor"))))
+    listed: set[str] = set()
     for name, node in spec.definitions.items():
         _check_tree(node, ("definitions", name), spec, doc, problems, {}, has_exclusions=False,
-                    in_definition=True)
-    lists: dict[str, ExclusionList] = {}
-    files = [path]
+                    lists=listed, in_definition=True)
+    # Exclusions: each version's, and every option's that replaces them.
+    exclusion_refs: list[tuple[ExclusionRef, tuple[str | int, ...]]] = [
+        (v.exclusions, ("versions", i, "exclusions")) for i, v in enumerate(versions)
+        if v.exclusions is not None]
+    for pname, param in spec.parameters.items():
+        for oname, opt in param.options.items():
+            if opt.exclusions is not None:
+                exclusion_refs.append((opt.exclusions, ("parameters", pname, "options", oname,
+                                                        "exclusions")))
+    option_sets_exclusions = any(opt.exclusions is not None or "exclusions" in opt.model_fields_set
+                                 for param in spec.parameters.values()
+                                 for opt in param.options.values())
+    for xr, at in exclusion_refs:
+        if xr.when is not None:
+            _check_tree(xr.when, (*at, "when"), spec, doc, problems, {}, has_exclusions=False,
+                        lists=listed, in_definition=True)
     for i, v in enumerate(versions):
-        xl = None
-        if v.exclusions is not None:
-            ref = v.exclusions.list
-            list_path = (path.parent / f"{ref}.yaml").resolve()
-            if ".." in Path(ref).parts or not list_path.is_file():
-                problems.append(ErrorDetail("unknown_list", f"no exclusion list {ref!r} beside "
-                                            "the ruleset", doc.where(("versions", i, "exclusions",
-                                                                      "list"))))
-            else:
-                if ref not in lists:
-                    lists[ref] = load_exclusion_list(
-                        list_path, lambda name, kind: _check_fact(name, kind))
-                    files.append(list_path)
-                xl = lists[ref]
         ids_v: dict[str, str] = {}
         _check_tree(v.protection, ("versions", i, "protection"), spec, doc, problems, ids_v,
-                    has_exclusions=xl is not None)
-        ids.update(ids_v)
-        limbs = [n.limb for n, _ in _walk(v.protection, ()) if n.limb is not None]
+                    has_exclusions=v.exclusions is not None or option_sets_exclusions,
+                    lists=listed)
+        limbs = [n.limb for n, p in _walk(v.protection, ()) if n.limb is not None
+                 and "choose" not in p]
         if len(limbs) != len(set(limbs)):
             problems.append(ErrorDetail("invalid_condition", "a limb is marked twice",
                                         doc.where(("versions", i, "protection"))))
     for i, cav in enumerate(spec.caveats):
         if cav.when is not None:
             _check_tree(cav.when, ("caveats", i, "when"), spec, doc, problems, {},
-                        has_exclusions=True, in_definition=True)
-    if problems:
-        raise RulesetError(problems[0].message, code=problems[0].code,
-                           location=problems[0].location, details=problems)
+                        has_exclusions=True, lists=listed, in_definition=True)
+    # Variants.
+    for vname, vs in spec.variants.items():
+        if not _VARIANT_ID.match(vname):
+            problems.append(ErrorDetail("invalid_id", f"variant name {vname!r} is not a name "
+                                        "like uk-style", doc.where(("variants", vname))))
+        _check_variant_values(spec, vs.values, doc, ("variants", vname, "values"), problems)
+    if spec.parameters and not spec.variants:
+        problems.append(ErrorDetail("incomplete_variant", "a ruleset with parameters needs at "
+                                    "least one named variant", doc.where(("parameters",))))
+    if spec.variants and not spec.parameters:
+        problems.append(ErrorDetail("unknown_parameter", "variants need parameters",
+                                    doc.where(("variants",))))
+    if spec.default_variant is not None and spec.default_variant not in spec.variants:
+        problems.append(ErrorDetail("unknown_variant", f"no variant {spec.default_variant!r}",
+                                    doc.where(("default_variant",))))
+    # Offence lists: the exclusion lists and those read with `listed`, beside the ruleset.
+    lists: dict[str, ExclusionList] = {}
+    wanted = [(xr.list, (*at, "list")) for xr, at in exclusion_refs if xr.list is not None]
+    wanted += [(name, ("versions",)) for name in sorted(listed)]
+    for ref, at in wanted:
+        if ref in lists:
+            continue
+        list_path = (path.parent / f"{ref}.yaml").resolve()
+        if ".." in Path(ref).parts or not list_path.is_file():
+            problems.append(ErrorDetail("unknown_list", f"no offence list {ref!r} beside "
+                                        "the ruleset", doc.where(at)))
+            continue
+        lists[ref] = load_exclusion_list(list_path, lambda name, kind: _check_fact(name, kind))
+    _raise(problems)
+    return lists
+
+
+_UNSET: Any = object()
+
+
+def _resolve_node(node: Node, values: Mapping[str, str]) -> Node | None:
+    """The tree with every ``choose`` replaced by the chosen option (None: dropped)."""
+    if node.choose is not None:
+        option = node.choose.options[values[node.choose.parameter]]
+        return None if option is None else _resolve_node(option, values)
+    for op in ("all", "any"):
+        children = getattr(node, op)
+        if children is not None:
+            kept = tuple(c for c in (_resolve_node(ch, values) for ch in children)
+                         if c is not None)
+            if not kept:
+                return None
+            return node if kept == children else node.model_copy(update={op: kept})
+    if node.not_ is not None:
+        inner = _resolve_node(node.not_, values)
+        if inner is None:
+            return None
+        return node if inner is node.not_ else node.model_copy(update={"not_": inner})
+    return node
+
+
+def _resolve_variant(spec: RulesetFile, vs: VariantSpec) -> RulesetFile:
+    """The ruleset as one variant reads: options applied, choices made."""
+    values = vs.values
+    burden, kind, effect, exclusions = spec.burden, spec.kind, spec.legal_effect, _UNSET
+    for pname, param in spec.parameters.items():
+        opt = param.options[values[pname]]
+        kind = opt.kind or kind
+        effect = opt.legal_effect or effect
+        if opt.burden is not None:
+            burden = burden.model_copy(update=opt.burden.model_dump(exclude_none=True))
+        if "exclusions" in opt.model_fields_set:
+            exclusions = opt.exclusions
+    versions = []
+    for v in spec.versions:
+        protection = _resolve_node(v.protection, values)
+        if protection is None:
+            raise RulesetError("the variant's choices leave the provision with no test",
+                               code="invalid_condition")
+        update: dict[str, Any] = {"protection": protection}
+        if exclusions is not _UNSET:
+            update["exclusions"] = exclusions
+        versions.append(v.model_copy(update=update))
+    definitions = {k: d for k, d in ((k, _resolve_node(d, values))
+                                     for k, d in spec.definitions.items()) if d is not None}
+    temporal = spec.temporal
+    if spec.status == "proposal":
+        if vs.commencement is not None:
+            versions[0] = versions[0].model_copy(update={"valid_from": vs.commencement})
+        else:
+            temporal = temporal.model_copy(update={"rule": "as_if_in_force"})
+    return spec.model_copy(update={"burden": burden, "kind": kind, "legal_effect": effect,
+                                   "versions": versions, "definitions": definitions,
+                                   "temporal": temporal})
+
+
+def _build(spec: RulesetFile, path: Path, lists: dict[str, ExclusionList],
+           variant: str | None = None, vs: VariantSpec | None = None,
+           extra_files: Sequence[Path] = ()) -> Ruleset:
+    source = spec
+    if vs is not None:
+        spec = _resolve_variant(spec, vs)
+        for i, v in enumerate(spec.versions):
+            ids = [n.id for n, _ in _walk(v.protection, ()) if n.id is not None]
+            dup = sorted({x for x in ids if ids.count(x) > 1})
+            if dup:
+                raise RulesetError(f"variant {variant!r}: element id {dup[0]!r} used twice in "
+                                   f"version {i + 1}", code="duplicate_id")
     compiled = []
-    for v in versions:
-        xl = lists.get(v.exclusions.list) if v.exclusions else None
-        compiled.append(_compile_version(v, spec.definitions, xl))
+    for v in spec.versions:
+        xl = lists.get(v.exclusions.list) if v.exclusions and v.exclusions.list else None
+        compiled.append(_compile_version(v, spec.definitions, xl, lists))
     caveat_conditions = {c.id: compile_condition(c.when, spec.definitions)
                          for c in spec.caveats if c.when is not None}
+    files = [path, *extra_files, *(path.parent / f"{name}.yaml" for name in sorted(lists))]
     files += [shipped_root() / "facts.yaml"]
     if spec.catalogue:
         files.append(shipped_root() / spec.catalogue / "offences.yaml")
-    return Ruleset(spec, path, _hash_files(files), tuple(compiled), caveat_conditions)
+    extra = "" if vs is None else vs.model_dump_json()
+    return Ruleset(spec, path, _hash_files(files, extra), tuple(compiled), caveat_conditions,
+                   variant, vs, source if vs is not None else None, lists)
+
+
+def _read_spec(doc: Document) -> RulesetFile:
+    try:
+        return RulesetFile.model_validate(as_mapping(doc, "a ruleset"))
+    except ValidationError as exc:
+        details = details_from_validation(exc, doc)
+        raise RulesetError(details[0].message, code=details[0].code,
+                           location=details[0].location, details=details) from None
+
+
+def load_ruleset_file(path: str | Path, *, expected_id: str | None = None,
+                      variant: str | None = None) -> Ruleset:
+    """Load and fully check one ruleset file, or a variant file of a shipped ruleset with
+    parameters. Problems raise RulesetError with file:line. A ruleset with parameters is
+    loaded as ``variant`` (default: its ``default_variant``, else its first variant)."""
+    path = Path(path)
+    doc = read_document(path)
+    data = as_mapping(doc, "a ruleset")
+    if data.get("schema") == "nonpunish-variant/1":
+        return _load_variant_file(path, doc)
+    spec = _read_spec(doc)
+    lists = _check_spec(spec, doc, path, expected_id)
+    if not spec.parameters:
+        if variant is not None:
+            raise UnknownRulesetError(f"{spec.id} has no variants", code="unknown_variant")
+        return _build(spec, path, lists)
+    name = variant or spec.default_variant or next(iter(spec.variants))
+    vs = spec.variants.get(name)
+    if vs is None:
+        raise UnknownRulesetError(f"{spec.id} has no variant {name!r} (it has "
+                                  f"{', '.join(spec.variants)})", code="unknown_variant")
+    return _build(spec, path, lists, name, vs)
+
+
+def _load_variant_file(path: Path, doc: Document) -> Ruleset:
+    try:
+        vf = VariantFile.model_validate(as_mapping(doc, "a variant"))
+    except ValidationError as exc:
+        details = details_from_validation(exc, doc)
+        raise RulesetError(details[0].message, code=details[0].code,
+                           location=details[0].location, details=details) from None
+    base = load_shipped(vf.ruleset)
+    spec = base.source_spec
+    if spec is None:
+        raise RulesetError(f"{vf.ruleset} has no parameters, so it has no variants",
+                           code="unknown_parameter", location=doc.where(("ruleset",)))
+    problems: list[ErrorDetail] = []
+    values: dict[str, str] = {}
+    if vf.base is not None:
+        if vf.base not in spec.variants:
+            problems.append(ErrorDetail("unknown_variant", f"{vf.ruleset} has no variant "
+                                        f"{vf.base!r} ({', '.join(spec.variants)})",
+                                        doc.where(("base",))))
+        else:
+            values.update(spec.variants[vf.base].values)
+    _check_variant_values(spec, vf.values, doc, ("values",), problems, complete=False)
+    values.update(vf.values)
+    _check_variant_values(spec, values, doc, ("values",), problems)
+    _raise(problems)
+    commencement = vf.commencement
+    if commencement is None and vf.base is not None and vf.base in spec.variants:
+        commencement = spec.variants[vf.base].commencement
+    vs = VariantSpec(label=vf.label, description=vf.description, source=vf.source,
+                     values=values, commencement=commencement)
+    return _build(spec, base.path, dict(base.lists), vf.id, vs, extra_files=[path])
 
 
 # --- the registry of shipped rulesets ------------------------------------------------------
@@ -578,7 +929,26 @@ def shipped_ids() -> list[str]:
 
 
 def load_shipped(ruleset_id: str) -> Ruleset:
-    """Load a shipped ruleset by id (cached). The id must be one of :func:`shipped_ids`."""
+    """Load a shipped ruleset by id (cached). The id must be one of :func:`shipped_ids`,
+    perhaps with ``@variant`` for a ruleset with parameters."""
+    base_id, _, variant = ruleset_id.partition("@") if isinstance(ruleset_id, str) else ("", "", "")
+    if isinstance(ruleset_id, str) and "@" in ruleset_id:
+        if not _VARIANT_ID.match(variant) or not _RULESET_ID.match(base_id):
+            raise UnknownRulesetError(
+                f"{ruleset_id!r} is not a ruleset variant (they look like "
+                "'nl/proposal/273f-non-punishment@ckm-fier')", code="invalid_ruleset_id")
+        with _lock:
+            hit = _cache.get(ruleset_id)
+        if hit is not None:
+            return hit
+        if base_id not in shipped_ids():
+            raise UnknownRulesetError(f"no shipped ruleset {base_id!r} (see `nonpunish list`)",
+                                      code="unknown_ruleset")
+        rs = load_ruleset_file(shipped_root() / f"{base_id}.yaml", expected_id=base_id,
+                               variant=variant)
+        with _lock:
+            _cache[ruleset_id] = rs
+        return rs
     if not isinstance(ruleset_id, str) or not _RULESET_ID.match(ruleset_id):
         raise UnknownRulesetError(
             f"{ruleset_id!r} is not a ruleset id (ids look like "

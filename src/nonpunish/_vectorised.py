@@ -63,6 +63,7 @@ from ._dates import EARLIEST
 from ._engine import Tri
 from ._explain import _layout
 from ._memo import OwnedCache
+from ._offences import ExclusionList, catalogues
 from ._outcome import RESULTS
 from ._prepare import (
     _ALL_MODES,
@@ -98,10 +99,12 @@ def leaf_column(key: LeafKey) -> str:
         return f"is:{key[1]}={key[2]}"
     if kind == "includes_any":
         return f"includes_any:{key[1]}={'|'.join(key[2])}"
-    if kind in ("age_at_least", "age_under"):
+    if kind in ("age_at_least", "age_under", "age_over"):
         return f"{kind}:{key[1]}"
     if kind == "excluded":
         return "excluded"
+    if kind == "listed":
+        return f"listed:{key[1]}"
     raise AssertionError(key)
 
 
@@ -190,8 +193,7 @@ class VectorisedEngine:
             levels[level - 1].append(value.alias(name))
             exprs.append(pl.col(name))
         root = exprs[cv.root]
-        excluded = (pl.col(self.columns[("excluded",)])
-                    if cv.exclusion_list is not None and ("excluded",) in self.columns else None)
+        excluded = exprs[cv.excluded_node] if cv.excluded_node is not None else None
 
         # _result_of
         branches = [(root, _lit("protected", RESULT_DTYPE))]
@@ -348,6 +350,7 @@ class CaseColumns:
     offence: str = "offence"
     statute: str = "offence_statute"
     section: str = "offence_section"
+    category: str = "offence_category"
 
 
 COLUMNS = CaseColumns()
@@ -367,10 +370,44 @@ class _Prep:
     def col(self, name: str, dtype: pl.DataType) -> pl.Expr:
         return pl.col(name) if name in self.schema else pl.lit(None, dtype=dtype)
 
+    def charge_fact(self, fact: str, dtype: pl.DataType) -> pl.Expr | None:
+        """The catalogue's value of a fact of the charge (``charge_facts``), by offence code
+        and relevant date; None if no offence in the table has one. ``offence_category``
+        comes from the offence itself."""
+        if fact == "offence_category":
+            cats = {code: o.ref.category for code, o in self.offences.items()
+                    if o.ref.category is not None}
+            if not cats:
+                return None
+            return pl.col(_OFFENCE).replace_strict(cats, default=None, return_dtype=dtype)
+        catalogue = catalogues().get(self.ruleset.spec.catalogue or "")
+        if catalogue is None:
+            return None
+        day = pl.col(_DAY)
+        branches = []
+        for code, offence in self.offences.items():
+            if offence.catalogue_key is None:
+                continue
+            for dv in catalogue.offences[offence.catalogue_key].fact_values().get(fact, ()):
+                cond = pl.col(_OFFENCE) == code
+                if dv.valid_from is not None:
+                    cond = cond & (day >= _date(dv.valid_from))
+                if dv.valid_to is not None:
+                    cond = cond & (day <= _date(dv.valid_to))
+                branches.append((cond, pl.lit(dv.value, dtype=dtype)))
+        if not branches:
+            return None
+        return _cases(branches, pl.lit(None, dtype=dtype))
+
+    def given_or_charge(self, fact: str, dtype: pl.DataType) -> pl.Expr:
+        given = self.col(fact, dtype) if fact != "offence_category" else pl.lit(None, dtype=dtype)
+        charge = self.charge_fact(fact, dtype)
+        return given if charge is None else pl.coalesce(given, charge)
+
     # findings through the burden model (_findings)
     def finding(self, fact: str) -> pl.Expr:
         burden = self.ruleset.spec.burden
-        plain = self.col(fact, pl.Boolean())
+        plain = self.given_or_charge(fact, pl.Boolean())
         if f"{fact}_evidence" not in self.schema:
             return plain
         level = pl.col(f"{fact}_evidence")
@@ -381,12 +418,13 @@ class _Prep:
         from_evidence = _cases(branches, level >= burden.finding_true_from.rank)
         return pl.when(level.is_not_null()).then(from_evidence).otherwise(plain)
 
-    def leaf(self, key: LeafKey, excluded: pl.Expr) -> pl.Expr:
+    def leaf(self, key: LeafKey, excluded: pl.Expr,
+             listed: Mapping[str, pl.Expr] | None = None) -> pl.Expr:
         kind = key[0]
         if kind == "fact":
             return self.finding(key[1])
         if kind == "is":
-            return self.col(key[1], pl.String()) == pl.lit(key[2])
+            return self.given_or_charge(key[1], pl.String()) == pl.lit(key[2])
         if kind == "includes_any":
             from ._vocabulary import vocabulary
 
@@ -400,15 +438,26 @@ class _Prep:
         if kind == "age_under":
             return (pl.when(hi < key[1]).then(pl.lit(True)).when(lo >= key[1])
                     .then(pl.lit(False)).otherwise(_NULL_BOOL))
+        if kind == "age_over":
+            return (pl.when(lo > key[1]).then(pl.lit(True)).when(hi < key[1])
+                    .then(pl.lit(False)).otherwise(_NULL_BOOL))
         if kind == "excluded":
             return excluded
+        if kind == "listed":
+            return (listed or {}).get(key[1], _NULL_BOOL)
         raise AssertionError(key)
 
     def version(self) -> pl.Expr:
         day = pl.col(_DAY)
         compiled = self.ruleset.compiled
-        fallback = pl.lit(0 if self.ruleset.spec.temporal.rule == "as_if_in_force" else None,
-                          dtype=pl.Int16)
+        temporal = self.ruleset.spec.temporal
+        fallback = pl.lit(0 if temporal.rule == "as_if_in_force" else None, dtype=pl.Int16)
+        if temporal.rule == "lex_mitior" and temporal.relevant_date == "act":
+            # _version_for: an earlier act decided once the provision has begun.
+            decided = self.col(COLUMNS.decision, pl.Date()).fill_null(_date(self.as_of))
+            start = _date(self.ruleset.commencement)
+            fallback = (pl.when((day < start) & (decided >= start))
+                        .then(pl.lit(0, dtype=pl.Int16)).otherwise(pl.lit(None, dtype=pl.Int16)))
         branches = []
         for i, cv in enumerate(compiled):
             v = cv.version
@@ -419,9 +468,12 @@ class _Prep:
         return _cases(branches, fallback)
 
     def excluded(self, cv: CompiledVersion) -> pl.Expr:
-        """The exclusion leaf under ``cv`` (``_check_exclusion``), one term per kind of
+        """The exclusion leaf under ``cv`` (``_check_exclusion``)."""
+        return self.on_list(cv.exclusion_list)
+
+    def on_list(self, xl: ExclusionList | None) -> pl.Expr:
+        """Whether the offence is on ``xl`` (``_check_exclusion``), one term per kind of
         list entry an offence can meet, over the offence codes that meet it."""
-        xl = cv.exclusion_list
         if xl is None:
             return _NULL_BOOL
         _, modes = _indexed(xl)
@@ -454,13 +506,17 @@ class _Prep:
 
     def leaves(self) -> list[pl.Expr]:
         compiled = self.ruleset.compiled
+        names = sorted({n for cv in compiled for n in cv.lists})
         if len(compiled) == 1:
             excluded = self.excluded(compiled[0])
+            listed = {n: self.on_list(compiled[0].lists.get(n)) for n in names}
         else:
             version = pl.col(VERSION)
             excluded = _cases([(version == i, self.excluded(cv))
                                for i, cv in enumerate(compiled)], _NULL_BOOL)
-        return [self.leaf(k, excluded).alias(self.engine.columns[k])
+            listed = {n: _cases([(version == i, self.on_list(cv.lists.get(n)))
+                                 for i, cv in enumerate(compiled)], _NULL_BOOL) for n in names}
+        return [self.leaf(k, excluded, listed).alias(self.engine.columns[k])
                 for k in self.engine.leaf_keys]
 
     # dates and ages (plan)
@@ -518,25 +574,30 @@ def _bands(ruleset: Ruleset) -> list[tuple[int, int]]:
 
 
 def resolve_offence(ruleset: Ruleset, *, offence_id: str | None = None,
-                    statute: str | None = None, section: str | None = None) -> ResolvedOffence:
+                    statute: str | None = None, section: str | None = None,
+                    category: str | None = None) -> ResolvedOffence:
     """An offence as the reference resolves it against the ruleset's catalogue."""
     off = (Offence(id=offence_id) if offence_id is not None
-           else Offence(statute=statute, section=section))
+           else Offence(statute=statute, section=section, category=category))
     return _resolve_offence(ruleset, Count(offence=off))
 
 
 def offence_key() -> pl.Expr:
     """One string per distinct offence as given: its id, or its statute and section."""
     c = COLUMNS
+    category = pl.col(c.category).fill_null("")
     return (pl.when(pl.col(c.offence).is_not_null())
             .then(pl.lit("id\x1f") + pl.col(c.offence))
-            .otherwise(pl.lit("st\x1f") + pl.col(c.statute) + pl.lit("\x1f") + pl.col(c.section)))
+            .when(pl.col(c.statute).is_not_null())
+            .then(pl.lit("st\x1f") + pl.col(c.statute) + pl.lit("\x1f") + pl.col(c.section)
+                  + pl.lit("\x1f") + category)
+            .otherwise(pl.lit("ca\x1f\x1f\x1f") + category))
 
 
 def _with_offence_codes(frame: pl.DataFrame,
                         ruleset: Ruleset) -> tuple[pl.DataFrame, dict[int, ResolvedOffence]]:
     c = COLUMNS
-    for name in (c.offence, c.statute, c.section):
+    for name in (c.offence, c.statute, c.section, c.category):
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
     keyed = frame.with_columns(offence_key().alias("__offence_key"))
@@ -548,7 +609,8 @@ def _with_offence_codes(frame: pl.DataFrame,
         if parts[0] == "id":
             resolved = resolve_offence(ruleset, offence_id=parts[1])
         else:
-            resolved = resolve_offence(ruleset, statute=parts[1], section=parts[2])
+            resolved = resolve_offence(ruleset, statute=parts[1] or None,
+                                       section=parts[2] or None, category=parts[3] or None)
         codes[key] = i
         offences[i] = resolved
     keyed = keyed.with_columns(
@@ -557,8 +619,41 @@ def _with_offence_codes(frame: pl.DataFrame,
     return keyed, offences
 
 
+_FAVOUR = {"protected": 3, "undetermined": 2, "not_protected": 1, "excluded_offence": 1,
+           "not_in_force": 0}
+
+
 def evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
                    deciding: bool = False) -> pl.DataFrame:
+    """Evaluate a table of *valid* typed case rows (see :func:`_evaluate_cases`). Under lex
+    mitior with a predecessor, a row whose act ends before the provision began gets the more
+    favourable of the two rulesets' results (as ``evaluate_count`` does)."""
+    out = _evaluate_cases(frame, ruleset, as_of, deciding=deciding)
+    temporal = ruleset.spec.temporal
+    if temporal.rule != "lex_mitior" or temporal.predecessor is None:
+        return out
+    from ._ruleset import load_shipped
+
+    before = _evaluate_cases(frame, load_shipped(temporal.predecessor), as_of,
+                             deciding=deciding)
+    act_hi = (frame.get_column(COLUMNS.act_hi) if COLUMNS.act_hi in frame.columns
+              else pl.Series(COLUMNS.act_hi, [None] * frame.height, dtype=pl.Date))
+    earlier = frame.select(pl.col(ROW), (act_hi < ruleset.commencement).fill_null(False)
+                           .alias("__earlier"))
+    favour = dict(_FAVOUR)
+    joined = (out.join(earlier, on=ROW, how="left")
+              .join(before.rename({c: f"__b_{c}" for c in before.columns if c != ROW}),
+                    on=ROW, how="left"))
+    take = pl.col("__earlier") & (
+        pl.col("__b_result").cast(pl.String).replace_strict(favour, return_dtype=pl.Int8)
+        > pl.col("result").cast(pl.String).replace_strict(favour, return_dtype=pl.Int8))
+    cols = [c for c in out.columns if c != ROW]
+    return joined.select(pl.col(ROW), *[pl.when(take).then(pl.col(f"__b_{c}"))
+                                        .otherwise(pl.col(c)).alias(c) for c in cols])
+
+
+def _evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
+                    deciding: bool = False) -> pl.DataFrame:
     """Evaluate a table of *valid* typed case rows (one count each) under ``ruleset``.
 
     ``frame`` holds :data:`ROW` (a row number), the columns of :class:`CaseColumns` that are

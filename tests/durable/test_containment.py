@@ -53,7 +53,7 @@ PRELUDE = textwrap.dedent("""
                       for i, (op, arg) in enumerate(spec))
         leaves = tuple(dict.fromkeys(n.leaf for n in nodes if n.leaf is not None))
         root = len(nodes) - 1
-        return CompiledVersion(cv.version, nodes, root, root, leaves, None, {}, {})
+        return CompiledVersion(cv.version, nodes, root, root, leaves, None, {}, {}, {}, None, None)
 
     def settled():
         assert _durable._live == {}, _durable._live

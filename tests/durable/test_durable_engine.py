@@ -61,7 +61,7 @@ def build(spec: Spec) -> CompiledVersion:
     leaves = tuple(dict.fromkeys(n.leaf for n in nodes if n.leaf is not None))
     root = len(nodes) - 1
     return CompiledVersion(_s45()[0].version, tuple(nodes), root, root, leaves, None, {},
-                           {k: tuple(v) for k, v in parents.items()})
+                           {k: tuple(v) for k, v in parents.items()}, {}, None, None)
 
 
 def agree(version: CompiledVersion, leaves: dict[LeafKey, bool | None]) -> None:
