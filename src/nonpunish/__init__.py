@@ -10,6 +10,7 @@ from ._api import (
     RulesetInfo,
     __version__,
     case_json_schema,
+    compare,
     evaluate,
     json_schemas,
     list_rulesets,
@@ -30,6 +31,7 @@ from ._case import (
     Offence,
     Person,
 )
+from ._compare import Comparison, ComparisonRow, render_comparison
 from ._coverage import changes, coverage
 from ._errors import (
     CaseError,
@@ -58,6 +60,8 @@ __all__ = [
     "Case",
     "CaseError",
     "Caveat",
+    "Comparison",
+    "ComparisonRow",
     "CompetentAuthorityDecision",
     "Count",
     "CountOutcome",
@@ -84,6 +88,7 @@ __all__ = [
     "__version__",
     "case_json_schema",
     "changes",
+    "compare",
     "coverage",
     "evaluate",
     "evaluate_table",
@@ -94,5 +99,6 @@ __all__ = [
     "parse_case",
     "read_case",
     "render",
+    "render_comparison",
     "ruleset_json_schema",
 ]

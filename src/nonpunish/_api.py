@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
@@ -13,12 +13,20 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from ._case import Case, check_case
+from ._compare import Comparison, compare_outcomes
 from ._engine import REFERENCE, Engine
 from ._errors import CaseError, EngineUnavailableError, ErrorDetail
 from ._evaluate import evaluate_case
 from ._files import Document, as_mapping, details_from_validation, parse_text, read_document
 from ._outcome import Outcome, outcome_json_schema
-from ._ruleset import Ruleset, RulesetFile, load_ruleset_file, load_shipped, shipped_ids
+from ._ruleset import (
+    Ruleset,
+    RulesetFile,
+    load_ruleset_file,
+    load_shipped,
+    not_encoded,
+    shipped_ids,
+)
 
 try:
     __version__ = _dist_version("nonpunish")
@@ -30,25 +38,42 @@ EngineName = Literal["reference", "durable"]
 
 @dataclass(frozen=True)
 class RulesetInfo:
-    """A line of the ruleset listing."""
+    """A line of the ruleset listing: a shipped ruleset, a named variant of one with policy
+    parameters (``id`` is ``ruleset@variant``), or a provision known but not encoded."""
 
     id: str
     title: str
     jurisdiction: str
-    kind: str
-    legal_effect: str
+    kind: str | None
+    legal_effect: str | None
     status: str
-    in_force_from: dt.date
+    #: None for a proposal evaluated as if in force, and for a provision not encoded.
+    in_force_from: dt.date | None
+    encoded: bool = True
+    variant_of: str | None = None
 
 
-def list_rulesets() -> list[RulesetInfo]:
-    """Every shipped ruleset, loaded and checked."""
+def list_rulesets(*, include_not_encoded: bool = False) -> list[RulesetInfo]:
+    """Every shipped ruleset, loaded and checked; a ruleset with policy parameters once per
+    named variant. With ``include_not_encoded``, also the provisions known to exist whose
+    text is not encoded yet (they cannot be evaluated)."""
     out = []
     for rid in shipped_ids():
-        rs = load_shipped(rid)
-        s = rs.spec
-        out.append(RulesetInfo(rs.id, s.title.en, s.jurisdiction, s.kind, s.legal_effect,
-                               s.status, rs.commencement))
+        base = load_shipped(rid)
+        names = list(base.source_spec.variants) if base.source_spec is not None else [None]
+        for name in names:
+            rs = base if name is None else load_shipped(f"{rid}@{name}")
+            s = rs.spec
+            title = s.title.en if rs.variant_spec is None else (
+                f"{s.title.en} ({rs.variant_spec.label.en})")
+            as_if = s.temporal.rule == "as_if_in_force" and s.status == "proposal"
+            out.append(RulesetInfo(rs.id, title, s.jurisdiction, s.kind, s.legal_effect,
+                                   s.status, None if as_if else rs.commencement,
+                                   variant_of=rid if name is not None else None))
+    if include_not_encoded:
+        for pending in not_encoded().values():
+            out.append(RulesetInfo(pending.id, pending.title.en, pending.id.split("/")[0],
+                                   None, None, pending.status, None, encoded=False))
     return out
 
 
@@ -147,6 +172,30 @@ def evaluate(case: Case | Mapping[str, Any] | str | Path, ruleset: str | Path | 
         case = parse_case(case, as_of=as_of)
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     return evaluate_case(rs, case, as_of, _engine(engine), __version__)
+
+
+def compare(case: Case | Mapping[str, Any] | str | Path,
+            rulesets: Iterable[str | Path | Ruleset] | None = None, *,
+            as_of: dt.date | None = None,
+            engine: EngineName | Engine = "reference") -> Comparison:
+    """Evaluate one case under several rulesets, side by side.
+
+    ``rulesets`` are ids (``ruleset@variant`` for a variant), files or loaded rulesets;
+    by default every shipped ruleset and every named variant. Each row gives the result, the
+    legal effect (kept apart: a discretion is not a defence), the deciding elements and the
+    facts still needed; a row not protected where a minimum standard protects the same count
+    says so (``falls_short_of``).
+    """
+    as_of = as_of or dt.date.today()
+    if isinstance(case, str | Path):
+        case = read_case(case, as_of=as_of)
+    elif not isinstance(case, Case):
+        case = parse_case(case, as_of=as_of)
+    chosen = [r if isinstance(r, Ruleset) else load_ruleset(r)
+              for r in (rulesets if rulesets is not None else
+                        [i.id for i in list_rulesets()])]
+    return compare_outcomes(case, chosen, as_of,
+                            lambda c, rs: evaluate(c, rs, as_of=as_of, engine=engine))
 
 
 def case_json_schema() -> dict[str, Any]:

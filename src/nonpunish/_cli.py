@@ -81,8 +81,23 @@ def _parser() -> _Parser:
     parser.add_argument("--version", action="version", version=f"{PROG} {_api.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("list", help="the shipped rulesets")
+    p = sub.add_parser("list", help="the shipped rulesets and variants, and the provisions "
+                       "known but not encoded")
     p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = sub.add_parser(
+        "compare", help="one case under every ruleset (or those named), side by side",
+        description="Evaluate CASE under every shipped ruleset and variant, or under those "
+        "given with --ruleset, and show them side by side: result, legal effect, what "
+        "decided it, and the facts still needed.")
+    p.add_argument("case", metavar="CASE", help="a case file (JSON or YAML), or - for stdin")
+    p.add_argument("--ruleset", action="append", metavar="RULESET", dest="rulesets",
+                   help="a ruleset id, RULESET@VARIANT, or a ruleset or variant file; "
+                   "repeat for several (default: all)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--lang", choices=("en", "nl"), default="en")
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                   help="the date to evaluate on (default: today)")
 
     p = sub.add_parser("show", help="a ruleset: its elements, exclusion list and caveats")
     p.add_argument("ruleset", metavar="RULESET",
@@ -197,22 +212,47 @@ def _out(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _in_force(info: _api.RulesetInfo) -> str:
+    if not info.encoded:
+        return "not encoded"
+    return info.in_force_from.isoformat() if info.in_force_from else "as if in force"
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
-    infos = _api.list_rulesets()
+    infos = _api.list_rulesets(include_not_encoded=True)
     if args.format == "json":
         _out(json.dumps([{
             "id": i.id, "jurisdiction": i.jurisdiction, "kind": i.kind,
             "legal_effect": i.legal_effect, "status": i.status,
-            "in_force_from": i.in_force_from.isoformat(), "title": i.title,
+            "in_force_from": i.in_force_from.isoformat() if i.in_force_from else None,
+            "encoded": i.encoded, "variant_of": i.variant_of, "title": i.title,
         } for i in infos], indent=2, ensure_ascii=False))
         return 0
     header = ("ID", "JURISDICTION", "KIND", "LEGAL EFFECT", "STATUS", "IN FORCE FROM", "TITLE")
-    rows = [header] + [(i.id, i.jurisdiction, i.kind, i.legal_effect, i.status,
-                        i.in_force_from.isoformat(), i.title) for i in infos]
+    rows = [header] + [(i.id, i.jurisdiction, i.kind or "-", i.legal_effect or "-", i.status,
+                        _in_force(i), i.title) for i in infos]
     widths = [max(len(r[c]) for r in rows) for c in range(len(header) - 1)]
     _out("\n".join("  ".join([*(r[c].ljust(widths[c]) for c in range(len(widths))), r[-1]])
                    for r in rows))
     return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from ._compare import render_comparison
+
+    as_of = args.as_of or dt.date.today()
+    case = _read_case(args.case, as_of)
+    rulesets = [_ruleset_arg(r) for r in args.rulesets] if args.rulesets else None
+    comparison = _api.compare(case, rulesets, as_of=as_of)
+    if args.format == "json":
+        _out(comparison.model_dump_json(indent=2))
+    else:
+        _out(render_comparison(comparison, args.format, args.lang).rstrip("\n"))
+    return 0
+
+
+def _ruleset_arg(value: str) -> str | Path:
+    return Path(value) if value.endswith((".yaml", ".yml")) else value
 
 
 def _ruleset_and_input(args: argparse.Namespace, name: str,
@@ -582,6 +622,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "list": _cmd_list,
+    "compare": _cmd_compare,
     "show": _cmd_show,
     "evaluate": _cmd_evaluate,
     "batch": _cmd_batch,

@@ -908,7 +908,7 @@ _cache: dict[str, Ruleset] = {}
 
 
 def _is_ruleset_file(path: Path) -> bool:
-    if path.name in ("offences.yaml", "facts.yaml", "categories.yaml"):
+    if path.name in ("offences.yaml", "facts.yaml", "categories.yaml", "not-encoded.yaml"):
         return False
     if "scenarios" in path.parts or "variants" in path.parts:
         return False
@@ -917,6 +917,57 @@ def _is_ruleset_file(path: Path) -> bool:
     except OSError:
         return False
     return "schema: nonpunish-ruleset/1" in head
+
+
+class NotEncodedSource(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    url: str
+
+
+class NotEncoded(BaseModel):
+    """A provision known to exist whose text is not encoded (and is not guessed at)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=_RULESET_ID.pattern)
+    title: Text
+    status: Status
+    reason: Text
+    sources: list[NotEncodedSource] = Field(default_factory=list)
+
+
+class NotEncodedList(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_: Literal["nonpunish-not-encoded/1"] = Field(alias="schema")
+    provisions: list[NotEncoded]
+
+
+def not_encoded() -> dict[str, NotEncoded]:
+    """Provisions listed in ``rulesets/not-encoded.yaml``, by id."""
+    path = shipped_root() / "not-encoded.yaml"
+    if not path.is_file():
+        return {}
+    doc = read_document(path)
+    try:
+        data = NotEncodedList.model_validate(as_mapping(doc, "the not-encoded list"))
+    except ValidationError as exc:
+        details = details_from_validation(exc, doc)
+        raise RulesetError(details[0].message, code="invalid_ruleset",
+                           location=details[0].location, details=details) from None
+    return {p.id: p for p in data.provisions}
+
+
+def _not_shipped(ruleset_id: str) -> UnknownRulesetError:
+    pending = not_encoded().get(ruleset_id)
+    if pending is not None:
+        return UnknownRulesetError(
+            f"{ruleset_id} is known but its text is not encoded: {pending.reason.en}",
+            code="not_encoded")
+    return UnknownRulesetError(f"no shipped ruleset {ruleset_id!r} (see `nonpunish list`)",
+                               code="unknown_ruleset")
 
 
 def shipped_ids() -> list[str]:
@@ -942,8 +993,7 @@ def load_shipped(ruleset_id: str) -> Ruleset:
         if hit is not None:
             return hit
         if base_id not in shipped_ids():
-            raise UnknownRulesetError(f"no shipped ruleset {base_id!r} (see `nonpunish list`)",
-                                      code="unknown_ruleset")
+            raise _not_shipped(base_id)
         rs = load_ruleset_file(shipped_root() / f"{base_id}.yaml", expected_id=base_id,
                                variant=variant)
         with _lock:
@@ -959,8 +1009,7 @@ def load_shipped(ruleset_id: str) -> Ruleset:
         if hit is not None:
             return hit
         if ruleset_id not in shipped_ids():
-            raise UnknownRulesetError(f"no shipped ruleset {ruleset_id!r} (see `nonpunish list`)",
-                                      code="unknown_ruleset")
+            raise _not_shipped(ruleset_id)
         rs = load_ruleset_file(shipped_root() / f"{ruleset_id}.yaml", expected_id=ruleset_id)
         _cache[ruleset_id] = rs
         return rs
