@@ -782,7 +782,9 @@ def _resolve_variant(spec: RulesetFile, vs: VariantSpec) -> RulesetFile:
         kind = opt.kind or kind
         effect = opt.legal_effect or effect
         if opt.burden is not None:
-            burden = burden.model_copy(update=opt.burden.model_dump(exclude_none=True))
+            patch = {k: getattr(opt.burden, k) for k in opt.burden.model_fields_set
+                     if getattr(opt.burden, k) is not None}
+            burden = burden.model_copy(update=patch)
         if "exclusions" in opt.model_fields_set:
             exclusions = opt.exclusions
     versions = []
