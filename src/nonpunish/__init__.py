@@ -32,7 +32,7 @@ from ._case import (
     Person,
 )
 from ._compare import Comparison, ComparisonRow, render_comparison
-from ._coverage import changes, coverage
+from ._coverage import changes, coverage, sensitivity
 from ._errors import (
     CaseError,
     EngineUnavailableError,
@@ -101,4 +101,5 @@ __all__ = [
     "render",
     "render_comparison",
     "ruleset_json_schema",
+    "sensitivity",
 ]

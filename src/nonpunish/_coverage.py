@@ -2,17 +2,22 @@
 
 :func:`coverage` says, per run, how many cases (and how much weight) fall in each result and
 legal effect; :func:`changes` lists the rows of one table whose result, legal effect or limb
-differ between two runs (two rulesets, say, or a ruleset and a variant of it).
+differ between two runs (two rulesets, say, or a ruleset and a variant of it);
+:func:`sensitivity` changes one policy parameter at a time from a base variant and shows how
+coverage moves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._batch import TableOutcome, require_polars
 from ._errors import InputError, NonpunishError
 from ._outcome import RESULTS
+from ._ruleset import Ruleset
 
 if TYPE_CHECKING:
     import polars as pl
@@ -140,3 +145,64 @@ def changes(before: TableOutcome, after: TableOutcome) -> pl.DataFrame:
                     "deciding_elements_after": "deciding_after"}
         columns += ["deciding_before", "deciding_after"]
     return changed.rename(renames).select(columns).sort("row")
+
+
+def sensitivity(table: Any, ruleset: str | Path | Ruleset, *,
+                parameters: Sequence[str] | None = None, as_of: dt.date | None = None,
+                mapping: Mapping[str, Any] | str | Path | None = None,
+                weights: str | None = None) -> pl.DataFrame:
+    """How coverage moves when one policy parameter at a time is changed from a base variant.
+
+    ``ruleset`` is the base: a variant of a ruleset with parameters
+    (``"nl/proposal/273f-non-punishment@ckm-fier"``, or a variant file). Every option of
+    every parameter (or of those named in ``parameters``) is tried in turn, the others kept
+    as in the base, and the table is evaluated under each. Returns :func:`coverage`'s columns
+    for each run, with ``parameter`` and ``option`` in front (the base run has both null),
+    ``base_option``, and ``change``: the run's share minus the base's share for the same
+    result and legal effect.
+    """
+    require_polars()
+    import polars as pl
+
+    from ._api import load_ruleset
+    from ._batch import evaluate_table
+    from ._ruleset import with_choices
+
+    base = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
+    spec, chosen = base.source_spec, base.variant_spec
+    if spec is None or chosen is None:
+        raise NonpunishError(f"{base.id} has no policy parameters to vary",
+                             code="unknown_parameter")
+    names = list(parameters) if parameters is not None else list(spec.parameters)
+    unknown = [n for n in names if n not in spec.parameters]
+    if unknown:
+        raise NonpunishError(f"no parameter {unknown[0]!r} (the ruleset has "
+                             f"{', '.join(spec.parameters)})", code="unknown_parameter")
+    runs: list[tuple[str | None, str | None, Ruleset]] = [(None, None, base)]
+    for name in names:
+        for option in spec.parameters[name].options:
+            if option != chosen.values[name]:
+                variant = with_choices(base, {name: option},
+                                       f"{base.variant or 'base'}-{name}-{option}"
+                                       .replace("_", "-"))
+                runs.append((name, option, variant))
+    outcomes = [evaluate_table(table, rs, as_of=as_of, mapping=mapping, weights=weights)
+                for _, _, rs in runs]
+    labels = [rs.id for _, _, rs in runs]
+    cov = coverage(*outcomes, labels=labels)
+    meta = pl.DataFrame({"label": labels,
+                         "parameter": [p for p, _, _ in runs],
+                         "option": [o for _, o, _ in runs],
+                         "base_option": [None if p is None else chosen.values[p]
+                                         for p, _, _ in runs]},
+                        schema={"label": pl.String, "parameter": pl.String,
+                                "option": pl.String, "base_option": pl.String})
+    base_share = cov.filter(pl.col("label") == labels[0]).select(
+        "result", "legal_effect", pl.col("share").alias("base_share"))
+    out = (cov.join(meta, on="label", how="left")
+           .join(base_share, on=["result", "legal_effect"], how="left", nulls_equal=True)
+           .with_columns((pl.col("share") - pl.col("base_share").fill_null(0.0))
+                         .alias("change")))
+    return out.select("parameter", "option", "base_option", "label", "result",
+                      "legal_effect", "cases", "share", "weighted", "weighted_share",
+                      "change", "rejected")

@@ -837,6 +837,29 @@ def _build(spec: RulesetFile, path: Path, lists: dict[str, ExclusionList],
                    variant, vs, source if vs is not None else None, lists)
 
 
+def with_choices(ruleset: Ruleset, values: Mapping[str, str], name: str,
+                 label: Text | None = None) -> Ruleset:
+    """A variant of ``ruleset`` (itself a variant of a ruleset with parameters) with some
+    parameters set otherwise: what a modeller's variant file does, from code."""
+    spec, base = ruleset.source_spec, ruleset.variant_spec
+    if spec is None or base is None:
+        raise RulesetError(f"{ruleset.id} has no parameters", code="unknown_parameter")
+    if not _VARIANT_ID.match(name):
+        raise RulesetError(f"variant name {name!r} is not a name like uk-style",
+                           code="invalid_id")
+    for pname, option in values.items():
+        param = spec.parameters.get(pname)
+        if param is None:
+            raise RulesetError(f"no parameter {pname!r} (the ruleset has "
+                               f"{', '.join(spec.parameters)})", code="unknown_parameter")
+        if option not in param.options:
+            raise RulesetError(f"{option!r} is not an option of {pname!r} "
+                               f"({', '.join(param.options)})", code="unknown_option")
+    vs = VariantSpec(label=label or Text(en=name, nl=name), values={**base.values, **values},
+                     commencement=base.commencement)
+    return _build(spec, ruleset.path, dict(ruleset.lists), name, vs)
+
+
 def _read_spec(doc: Document) -> RulesetFile:
     try:
         return RulesetFile.model_validate(as_mapping(doc, "a ruleset"))
