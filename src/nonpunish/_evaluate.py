@@ -78,13 +78,28 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
     temporal = ruleset.spec.temporal
     if temporal.rule != "lex_mitior" or temporal.predecessor is None:
         return out
-    _, act_hi = (count.act_date, count.act_date) if isinstance(count.act_date, dt.date) else (
-        None, None if count.act_date is None else count.act_date.latest)
-    if act_hi is None or act_hi >= ruleset.commencement:
+    act_lo, act_hi = _act_bounds(count)
+    if act_lo is not None and act_lo >= ruleset.commencement:
         return out
     from ._ruleset import load_shipped
 
     before = _evaluate_count(load_shipped(temporal.predecessor), case, count, as_of, engine)
+    if act_hi is None or act_hi >= ruleset.commencement:
+        # The act may fall on either side of the change: the outcome stands only if the law
+        # at the time and this provision agree.
+        if before.result == out.result:
+            return out
+        return dataclasses.replace(
+            out, result="undetermined", legal_effect=None, limb=None, deciding_elements=[],
+            reason=_text(
+                f"The act may have been done before {ruleset.spec.provision} began, when "
+                f"{temporal.predecessor} applied ({before.result.replace('_', ' ')}), or "
+                f"after ({out.result.replace('_', ' ')}): the result depends on the date.",
+                f"Het feit kan vóór de inwerkingtreding van {ruleset.spec.provision} zijn "
+                f"gepleegd, toen {temporal.predecessor} gold ({_RESULT_NL[before.result]}), "
+                f"of daarna ({_RESULT_NL[out.result]}): de uitkomst hangt af van de datum."),
+            questions=_merge_questions([[_split_question("act_date", True, count.id)],
+                                        out.questions]))
     if _FAVOUR[before.result] <= _FAVOUR[out.result]:
         return out
     before.applied_ruleset = temporal.predecessor
@@ -99,6 +114,14 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
             "wordt getoond: de gunstigste wet is van toepassing."),
         citation=temporal.citation, url=temporal.url)])
     return before
+
+
+def _act_bounds(count: Count) -> tuple[dt.date | None, dt.date | None]:
+    if isinstance(count.act_date, dt.date):
+        return count.act_date, count.act_date
+    if count.act_date is None:
+        return None, None
+    return count.act_date.earliest, count.act_date.latest
 
 
 def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
@@ -219,9 +242,12 @@ def _split_matters(results: Sequence[ScenarioResult], dim: str) -> bool:
         key for r in results if r.plan.version is not None
         for key, value in r.leaves.items() if value is None))
     groups: dict[Any, list[ScenarioResult]] = {}
+    # Readings differ along the other dimension only if it was split; an age that merely
+    # grows across the date's pieces is not a second question.
+    other_split = any(getattr(r.plan, f"{other}_split") for r in results)
     for r in results:
-        key = ((r.plan.date_lo, r.plan.date_hi) if other == "date"
-               else (r.plan.age_lo, r.plan.age_hi))
+        key = (None if not other_split else (r.plan.date_lo, r.plan.date_hi)
+               if other == "date" else (r.plan.age_lo, r.plan.age_hi))
         groups.setdefault(key, []).append(r)
     for group in groups.values():
         if len(group) < 2:

@@ -410,7 +410,11 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
                             listed)
                  if result == "undetermined" else [])
     deciding, reason = _reason(ruleset, cv, result, limb, elements, exclusion, values)
-    caveats = _ruleset_caveats(ruleset, leaves, result)
+    # In a caveat's condition, `excluded` is whether the version's exclusions apply (the
+    # list, or the condition on the charge); in the tree it is the list alone.
+    read = leaves if cv.excluded_node is None else {**leaves,
+                                                     ("excluded",): values[cv.excluded_node]}
+    caveats = _ruleset_caveats(ruleset, read, result)
     caveats += _scenario_caveats(ruleset, cv, p, leaves, offence, exclusion, listed,
                                  unverified, result)
     return ScenarioResult(p, result, limb, values, elements, exclusion, questions, deciding,
@@ -571,8 +575,10 @@ _CHARGE_FACTS = _charge_fact_names()
 
 def _ruleset_caveats(ruleset: Ruleset, leaves: Mapping[LeafKey, Tri],
                      result: Result) -> list[Caveat]:
-    """The ruleset's caveats that hold, or may hold, for this case. Notes only when they hold."""
-    if result in ("excluded_offence", "not_in_force"):
+    """The ruleset's caveats that hold, or may hold, for this case. Notes only when they hold.
+    For an excluded offence, a conditional caveat only when its condition holds (those about
+    how the exclusion was read); an act out of force gets none."""
+    if result == "not_in_force":
         return []
     out = []
     for cav, caveat in _caveats_of(ruleset):
@@ -580,6 +586,8 @@ def _ruleset_caveats(ruleset: Ruleset, leaves: Mapping[LeafKey, Tri],
             nodes = ruleset.caveat_conditions[cav.id]
             value = evaluate_nodes(nodes, leaves)[nodes[-1].index]
             if value is False or (cav.kind == "note" and value is None):
+                continue
+            if result == "excluded_offence" and value is not True:
                 continue
         out.append(caveat)
     return out

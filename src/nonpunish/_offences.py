@@ -257,17 +257,22 @@ def section_tokens(section: str) -> tuple[str, ...]:
 
 
 def match_by_statute(catalogue: Catalogue, statute: str, section: str) -> str | None:
-    """The catalogue key for a statute and section, preferring the most specific match."""
+    """The catalogue key for a statute and section, preferring the most specific match; None
+    if two entries match equally well (the section holds several offences)."""
     want_statute = normalise_statute(statute)
     want = section_tokens(section)
     best: tuple[int, str] | None = None
+    tied = False
     for key, offence in catalogue.offences.items():
         if normalise_statute(offence.statute) != want_statute:
             continue
         have = section_tokens(offence.section)
-        if want[: len(have)] == have and (best is None or len(have) > best[0]):
-            best = (len(have), key)
-    return best[1] if best else None
+        if want[: len(have)] == have:
+            if best is None or len(have) > best[0]:
+                best, tied = (len(have), key), False
+            elif len(have) == best[0]:
+                tied = True  # two offences under one section (one per class of drug, say)
+    return best[1] if best and not tied else None
 
 
 # --- exclusion lists -----------------------------------------------------------------------

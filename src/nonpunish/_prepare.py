@@ -224,14 +224,22 @@ def _candidate_entries(xl: ExclusionList, offence: ResolvedOffence) -> list[List
 
 def _given_broadly(offence: ResolvedOffence, xl: ExclusionList, entry: ListEntry) -> bool:
     """True if the offence was given by a section broader than the entry's (a section for a
-    subsection), so it may or may not be the listed offence."""
+    subsection), or by a section that holds several offences, so it may or may not be the
+    listed offence."""
     if offence.catalogue_key is not None:
         return False
     if offence.ref.section is None:
         return True  # given only by category: it may or may not be this offence
-    have = section_tokens(catalogues()[xl.catalogue].offences[entry.offence].section)
+    cat = catalogues()[xl.catalogue]
+    target = cat.offences[entry.offence]
+    have = section_tokens(target.section)
     want = section_tokens(offence.ref.section)
-    return len(want) < len(have)
+    if len(want) < len(have):
+        return True
+    # A section that holds several catalogued offences (one per class of drug) names none.
+    statute = normalise_statute(target.statute)
+    return sum(1 for o in cat.offences.values() if normalise_statute(o.statute) == statute
+               and section_tokens(o.section) == have) > 1
 
 
 def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,

@@ -636,20 +636,36 @@ def evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
 
     before = _evaluate_cases(frame, load_shipped(temporal.predecessor), as_of,
                              deciding=deciding)
-    act_hi = (frame.get_column(COLUMNS.act_hi) if COLUMNS.act_hi in frame.columns
-              else pl.Series(COLUMNS.act_hi, [None] * frame.height, dtype=pl.Date))
-    earlier = frame.select(pl.col(ROW), (act_hi < ruleset.commencement).fill_null(False)
-                           .alias("__earlier"))
+    start = ruleset.commencement
+
+    def bound(name: str) -> pl.Expr:
+        return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.Date)
+
+    act_lo, act_hi = bound(COLUMNS.act_lo), bound(COLUMNS.act_hi)
+    sides = frame.select(
+        pl.col(ROW),
+        (act_hi < start).fill_null(False).alias("__earlier"),
+        ((act_lo.is_null() | (act_lo < start)) & (act_hi.is_null() | (act_hi >= start)))
+        .alias("__either"))
     favour = dict(_FAVOUR)
-    joined = (out.join(earlier, on=ROW, how="left")
+    joined = (out.join(sides, on=ROW, how="left")
               .join(before.rename({c: f"__b_{c}" for c in before.columns if c != ROW}),
                     on=ROW, how="left"))
     take = pl.col("__earlier") & (
         pl.col("__b_result").cast(pl.String).replace_strict(favour, return_dtype=pl.Int8)
         > pl.col("result").cast(pl.String).replace_strict(favour, return_dtype=pl.Int8))
+    # evaluate_count: an act on either side of the change stands only if both agree.
+    torn = pl.col("__either") & (pl.col("__b_result") != pl.col("result"))
     cols = [c for c in out.columns if c != ROW]
-    return joined.select(pl.col(ROW), *[pl.when(take).then(pl.col(f"__b_{c}"))
-                                        .otherwise(pl.col(c)).alias(c) for c in cols])
+    undetermined = {"result": _lit("undetermined", RESULT_DTYPE),
+                    "legal_effect": _lit(None, LEGAL_EFFECT_DTYPE),
+                    "limb": _lit(None, LIMB_DTYPE)}
+    picked = []
+    for c in cols:
+        torn_value = pl.col(c).list.head(0) if c == "deciding" else undetermined[c]
+        picked.append(pl.when(torn).then(torn_value).when(take).then(pl.col(f"__b_{c}"))
+                      .otherwise(pl.col(c)).alias(c))
+    return joined.select(pl.col(ROW), *picked)
 
 
 def _evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,

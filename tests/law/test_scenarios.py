@@ -15,7 +15,7 @@ A scenario file is written for lawyers: a case in, the outcome expected out. For
           legal_effect: not_guilty
           limb: child
           elements: {s45-4-b: true, s45-4-c: null}
-          excluded: false
+          excluded: false            # the list's check, or not the `not-excluded` element
           paragraphs: ["14"]         # Schedule paragraphs that matched and apply
           questions: [age_at_act]    # the first questions, in order
           decisive: [act_date]       # facts whose questions are marked decisive
@@ -71,8 +71,14 @@ def _check(outcome: nonpunish.Outcome, expect: dict[str, Any], name: str) -> Non
         assert eid in elements, f"{name}: no element {eid}"
         assert elements[eid] is value, f"{name}: element {eid} is {elements[eid]}, not {value}"
     if "excluded" in expect:
-        assert count.exclusion is not None, name
-        assert count.exclusion.excluded is expect["excluded"], name
+        # The list's check, or (for exclusions by a condition on the charge) the element.
+        if count.exclusion is not None:
+            excluded = count.exclusion.excluded
+        else:
+            assert "not-excluded" in elements, f"{name}: no exclusion to check"
+            held = elements["not-excluded"]
+            excluded = None if held is None else not held
+        assert excluded is expect["excluded"], f"{name}: excluded is {excluded}"
     if "paragraphs" in expect:
         assert count.exclusion is not None, name
         got = [m.paragraph for m in count.exclusion.matches if m.applies]
