@@ -660,6 +660,9 @@ def answers(case: Case, count_index: int, fact: str) -> list[Case]:
         return [with_count(facts={**(count.get("facts") or {}), fact: v}) for v in values]
     if fact in ("participation", "conduct"):
         return [with_count(**{fact: v}) for v in spec.values]
+    if fact == "offence_category":
+        # Asked only of an offence the catalogue does not know (by statute and section).
+        return [with_count(offence={**count["offence"], "category": v}) for v in spec.values]
     if fact == "act_date":
         return [with_count(act_date=d) for d in _act_date_answers(case, count)]
     if fact == "age_at_act":

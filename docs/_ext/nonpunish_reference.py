@@ -194,7 +194,7 @@ def leaf_fact(leaf: tuple[Any, ...]) -> str | None:
     kind = leaf[0]
     if kind in ("fact", "is", "includes_any"):
         return str(leaf[1])
-    if kind in ("age_at_least", "age_under"):
+    if kind in ("age_at_least", "age_under", "age_over"):
         return "age_at_act"
     return None
 
@@ -215,9 +215,13 @@ def leaf_text(leaf: tuple[Any, ...], xl: ExclusionList | None, md: bool = True) 
         return f"age at the act is {leaf[1]} or over"
     if kind == "age_under":
         return f"age at the act is under {leaf[1]}"
+    if kind == "age_over":
+        return f"age at the act is over {leaf[1]} (unknown at exactly {leaf[1]})"
     if kind == "excluded":
         where = xl.provision if xl is not None else "the exclusion list"
         return f"the offence is listed in {where}"
+    if kind == "listed":
+        return f"the offence is on the list {c(leaf[1])}"
     return "?"
 
 
@@ -597,6 +601,53 @@ def caveat_when(rs: nonpunish.Ruleset, node: Node | None) -> str:
     return f"Shown when this holds, or may hold: {text(root)}."
 
 
+def parameters_section(rs: nonpunish.Ruleset) -> list[str]:
+    """The policy parameters, their options, and the named variants (the page shows the
+    default variant's tree)."""
+    spec = rs.source_spec
+    if spec is None:
+        return []
+    out = ["## Policy parameters and variants", "",
+           f"This ruleset is a set of choices a legislator could make. The diagram and the "
+           f"elements below are those of the variant {code(rs.variant or '')}; every variant "
+           f"is evaluated as {code(spec.id + '@VARIANT')}.", ""]
+    for name, param in spec.parameters.items():
+        order = (" Options run from the lowest bar for the person to the highest."
+                 if param.order == "lowest_first" else "")
+        out += [f"### {esc(param.label.en)} ({code(name)})", "",
+                f"*{esc(param.label.nl)}*.{order}", ""]
+        rows = []
+        for oname, opt in param.options.items():
+            sets = []
+            if opt.kind:
+                sets.append(f"kind {word(opt.kind)}")
+            if opt.legal_effect:
+                sets.append(f"effect {word(opt.legal_effect)}")
+            if opt.burden is not None and opt.burden.finding_true_from is not None:
+                sets.append(f"established from {code(opt.burden.finding_true_from.value)}")
+            if "exclusions" in opt.model_fields_set:
+                sets.append("no exclusions" if opt.exclusions is None
+                            else f"exclusions ({esc(opt.exclusions.citation)})")
+            rows.append((code(oname), esc(opt.label.en), esc(opt.source or ""),
+                         "; ".join(sets) or "the sub-tree it names"))
+        out += table(("Option", "Meaning", "Model", "Sets"), rows)
+        out.append("")
+    out += ["### Named variants", ""]
+    header = ["Variant", *spec.parameters]
+    rows = [(f"{code(vname)}: {esc(vs.label.en)}",
+             *(code(vs.values[p]) for p in spec.parameters))
+            for vname, vs in spec.variants.items()]
+    out += table(header, rows)
+    out.append("")
+    for vname, vs in spec.variants.items():
+        if vs.description is not None or vs.source:
+            out += [f"- **{code(vname)}**: "
+                    + esc(vs.description.en if vs.description else "")
+                    + (f" Source: {esc(vs.source)}." if vs.source else "")]
+    out.append("")
+    return out
+
+
 def page(entry: Entry) -> str:
     rs = entry.ruleset
     s = rs.spec
@@ -661,6 +712,8 @@ def page(entry: Entry) -> str:
         out += ["When the date is known only as a range across a date on which the law "
                 "changed, both sides are evaluated, and the outcome says:", "",
                 f"> {esc(t.straddle_caveat.en)}", ""]
+
+    out += parameters_section(rs)
 
     multi = len(rs.compiled) > 1
     out += ["## Versions", ""]

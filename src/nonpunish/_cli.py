@@ -353,6 +353,8 @@ def _kind_of(doc: Document) -> str:
         return "ruleset"
     if schema == EXCLUSION_LIST_SCHEMA:
         return "exclusion list"
+    if schema == "nonpunish-variant/1":
+        return "variant"
     if schema is not None and isinstance(schema, str) and schema.startswith("nonpunish-"):
         raise InputError(f"cannot validate a {schema!r} file on its own",
                          code="unknown_schema", location=doc.where(("schema",)))
@@ -373,9 +375,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return 0
     doc = read_document(source)
     kind = _kind_of(doc)
-    if kind == "ruleset":
+    if kind in ("ruleset", "variant"):
         rs = _api.load_ruleset(Path(source))
-        _out(f"{source}: valid ruleset {rs.id}")
+        _out(f"{source}: valid {kind} {rs.id}")
     elif kind == "exclusion list":
         xl = load_exclusion_list(Path(source), _check_fact)
         _out(f"{source}: valid exclusion list {xl.id} ({len(xl.entries)} entries)")

@@ -74,7 +74,7 @@ def test_list_text(capsys: pytest.CaptureFixture[str]) -> None:
     for value in ("uk-ew", "defence", "not_guilty", "in_force", "2015-07-31",
                   "Defence for slavery or trafficking victims who commit an offence"):
         assert value in row
-    assert len(rows) == len(nonpunish.list_rulesets())
+    assert len(rows) == len(nonpunish.list_rulesets(include_not_encoded=True))
 
 
 def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,7 +82,8 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     (s45,) = [r for r in data if r["id"] == S45]
     assert s45 == {
         "id": S45, "jurisdiction": "uk-ew", "kind": "defence", "legal_effect": "not_guilty",
-        "status": "in_force", "in_force_from": "2015-07-31",
+        "status": "in_force", "in_force_from": "2015-07-31", "encoded": True,
+        "variant_of": None,
         "title": "Defence for slavery or trafficking victims who commit an offence",
     }
 

@@ -101,5 +101,7 @@ def _check(outcome: nonpunish.Outcome, expect: dict[str, Any], name: str) -> Non
 def test_scenario(file: dict[str, Any], scenario: dict[str, Any]) -> None:
     as_of = scenario.get("as_of") or file.get("as_of") or dt.date(2026, 11, 1)
     ruleset = scenario.get("ruleset") or file["ruleset"]
+    if ruleset.endswith(".yaml"):  # a variant or ruleset file: rulesets/<path>
+        ruleset = shipped_root() / ruleset.removeprefix("rulesets/")
     outcome = nonpunish.evaluate(scenario["case"], ruleset, as_of=as_of)
     _check(outcome, scenario["expect"], scenario["name"])
