@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._case import Case, Count
+from ._case import Case, Count, DateRange
 from ._engine import REFERENCE, Engine, evaluate_nodes
 from ._explain import (
     _CAVEAT_AGE_NOT_GIVEN,
@@ -71,39 +71,54 @@ _FAVOUR = {"protected": 3, "undetermined": 2, "not_protected": 1, "excluded_offe
 
 def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
                    engine: Engine) -> CountOutcome:
-    """One count's outcome. Under lex mitior with a predecessor, an act done wholly before
-    the provision began gets the more favourable of this provision's outcome (as the later
-    law) and the predecessor's (the law at the time)."""
+    """One count's outcome. Under lex mitior with a predecessor, an act done before the
+    provision began gets the more favourable of the predecessor's outcome (the law at the
+    time) and this provision's (the later law); an act that may fall on either side stands
+    only if both sides agree."""
     out = _evaluate_count(ruleset, case, count, as_of, engine)
     temporal = ruleset.spec.temporal
     if temporal.rule != "lex_mitior" or temporal.predecessor is None:
         return out
+    start = ruleset.commencement
     act_lo, act_hi = _act_bounds(count)
-    if act_lo is not None and act_lo >= ruleset.commencement:
-        return out
+    dob_lo, _ = _dob_bounds(case)
+    if (act_lo is not None and act_lo >= start) or (dob_lo is not None and dob_lo >= start):
+        return out  # the act cannot have been done before the change
     from ._ruleset import load_shipped
 
-    before = _evaluate_count(load_shipped(temporal.predecessor), case, count, as_of, engine)
-    if act_hi is None or act_hi >= ruleset.commencement:
-        # The act may fall on either side of the change: the outcome stands only if the law
-        # at the time and this provision agree.
-        if before.result == out.result:
-            return out
-        return dataclasses.replace(
-            out, result="undetermined", legal_effect=None, limb=None, deciding_elements=[],
-            reason=_text(
-                f"The act may have been done before {ruleset.spec.provision} began, when "
-                f"{temporal.predecessor} applied ({before.result.replace('_', ' ')}), or "
-                f"after ({out.result.replace('_', ' ')}): the result depends on the date.",
-                f"Het feit kan vóór de inwerkingtreding van {ruleset.spec.provision} zijn "
-                f"gepleegd, toen {temporal.predecessor} gold ({_RESULT_NL[before.result]}), "
-                f"of daarna ({_RESULT_NL[out.result]}): de uitkomst hangt af van de datum."),
-            questions=_merge_questions([[_split_question("act_date", True, count.id)],
-                                        out.questions]))
-    if _FAVOUR[before.result] <= _FAVOUR[out.result]:
-        return out
-    before.applied_ruleset = temporal.predecessor
-    before.caveats = _dedupe_caveats([*before.caveats, Caveat(
+    wholly_before = act_hi is not None and act_hi < start
+    before_count = count if wholly_before else count.model_copy(
+        update={"act_date": DateRange(earliest=act_lo, latest=start - dt.timedelta(days=1))})
+    at_the_time = _evaluate_count(load_shipped(temporal.predecessor), case, before_count,
+                                  as_of, engine)
+    later_law = out if wholly_before else _evaluate_count(ruleset, case, before_count, as_of,
+                                                          engine)
+    before = later_law
+    if _FAVOUR[at_the_time.result] > _FAVOUR[later_law.result]:
+        before = _as_predecessors(ruleset, at_the_time)
+    if wholly_before:
+        return before
+    after = _evaluate_count(ruleset, case, count.model_copy(
+        update={"act_date": DateRange(earliest=start, latest=act_hi)}), as_of, engine)
+    if before.result == after.result:
+        return out if out.result == after.result else after
+    return dataclasses.replace(
+        out, result="undetermined", legal_effect=None, limb=None, deciding_elements=[],
+        reason=_text(
+            f"The act may have been done before {ruleset.spec.provision} began "
+            f"({before.result.replace('_', ' ')}, under the more favourable law), or after "
+            f"({after.result.replace('_', ' ')}): the result depends on the date.",
+            f"Het feit kan vóór de inwerkingtreding van {ruleset.spec.provision} zijn "
+            f"gepleegd ({_RESULT_NL[before.result]}, naar de gunstigste wet), of daarna "
+            f"({_RESULT_NL[after.result]}): de uitkomst hangt af van de datum."),
+        questions=_merge_questions([[_split_question("act_date", True, count.id)],
+                                    out.questions]))
+
+
+def _as_predecessors(ruleset: Ruleset, outcome: CountOutcome) -> CountOutcome:
+    """The predecessor's outcome, shown as the more favourable law at the time of the act."""
+    temporal = ruleset.spec.temporal
+    extra = [Caveat(
         id="lex-mitior-predecessor", kind="interpretation",
         text=_text(
             f"The act was done before {ruleset.spec.provision} began. The law in force at the "
@@ -112,8 +127,21 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
             f"Het feit is gepleegd vóór {ruleset.spec.provision} in werking trad. Het recht "
             f"dat toen gold ({temporal.predecessor}) geeft de gunstigere uitkomst, dus die "
             "wordt getoond: de gunstigste wet is van toepassing."),
-        citation=temporal.citation, url=temporal.url)])
-    return before
+        citation=temporal.citation, url=temporal.url)]
+    if temporal.lex_mitior is not None:
+        extra.append(Caveat(id="lex-mitior", kind="interpretation", text=temporal.lex_mitior,
+                            citation=temporal.citation, url=temporal.url))
+    return dataclasses.replace(outcome, applied_ruleset=temporal.predecessor,
+                               caveats=_dedupe_caveats([*outcome.caveats, *extra]))
+
+
+def _dob_bounds(case: Case) -> tuple[dt.date | None, dt.date | None]:
+    dob = case.person.date_of_birth
+    if dob is None:
+        return None, None
+    if isinstance(dob, dt.date):
+        return dob, dob
+    return dob.earliest, dob.latest
 
 
 def _act_bounds(count: Count) -> tuple[dt.date | None, dt.date | None]:
@@ -189,7 +217,7 @@ def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
     for dim, fact in (("date", "act_date"), ("age", age_fact)):
         if not any(getattr(r.plan, f"{dim}_split") for r in results):
             continue
-        if not _split_matters(results, dim):
+        if not _split_matters(results, dim, ruleset.age_threshold_list):
             continue
         split_qs.append(_split_question(fact, _decisive_split(results, dim), count.id))
     questions = [dataclasses.replace(q, decisive=_decisive_across(
@@ -233,7 +261,8 @@ _RESULT_NL = {"protected": "beschermd", "not_protected": "niet beschermd",
               "undetermined": "onbepaald"}
 
 
-def _split_matters(results: Sequence[ScenarioResult], dim: str) -> bool:
+def _split_matters(results: Sequence[ScenarioResult], dim: str,
+                   thresholds: Sequence[int] = ()) -> bool:
     """Whether knowing this dimension (the act date, or the age) could change the result:
     with the other dimension fixed, two readings along it differ for some answers to the
     open questions (their truth tables over the same unknown leaves differ)."""
@@ -246,8 +275,10 @@ def _split_matters(results: Sequence[ScenarioResult], dim: str) -> bool:
     # grows across the date's pieces is not a second question.
     other_split = any(getattr(r.plan, f"{other}_split") for r in results)
     for r in results:
+        # An age reading is a band between thresholds: the same band in two date pieces is
+        # the same reading, though the ages in it grow with the date.
         key = (None if not other_split else (r.plan.date_lo, r.plan.date_hi)
-               if other == "date" else (r.plan.age_lo, r.plan.age_hi))
+               if other == "date" else tuple(r.plan.age_lo >= t for t in thresholds))
         groups.setdefault(key, []).append(r)
     for group in groups.values():
         if len(group) < 2:

@@ -154,14 +154,14 @@ def charge_facts(ruleset: Ruleset, offence: ResolvedOffence,
 
 def with_charge_facts(findings: Mapping[str, Given],
                       values: Mapping[str, Any]) -> Mapping[str, Given]:
-    """Findings with the catalogue's facts of the charge filled in where the case gave none."""
+    """Findings with the catalogue's facts of the charge. The catalogue's value is the law
+    for a catalogued offence, so it stands over anything the case says; a case's own value
+    counts only for what the catalogue does not settle."""
     if not values:
         return findings
     out = dict(findings)
     for name, value in values.items():
-        g = out.get(name)
-        if g is None or g.finding is None:
-            out[name] = Given(value, value, "derived")
+        out[name] = Given(value, value, "derived")
     return out
 
 
@@ -420,6 +420,8 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
             return [Plan(day, day, age_lo, age_hi, version, False, False, leap, [], retro)]
     act_lo, act_hi = _bounds(count.act_date, EARLIEST, as_of)
     act_hi = min(act_hi, as_of)
+    dob_lo, _ = _bounds(case.person.date_of_birth, EARLIEST, as_of)
+    act_lo = max(act_lo, dob_lo)  # no act before birth
     if spec.temporal.relevant_date == "decision":
         rel_lo, rel_hi = _bounds(count.decision_date, act_lo, as_of)
     else:

@@ -307,8 +307,15 @@ class NodeEngine:
         self.ruleset = ruleset
 
     def evaluate(self, version: CompiledVersion, leaves: Mapping[LeafKey, Tri]) -> list[Tri]:
-        engine = vectorised_engine(self.ruleset)
-        index = next(i for i, cv in enumerate(self.ruleset.compiled) if cv is version)
+        ruleset = self.ruleset
+        if not any(cv is version for cv in ruleset.compiled):
+            # Under lex mitior the predecessor's versions are evaluated too.
+            from ._ruleset import load_shipped
+
+            assert ruleset.spec.temporal.predecessor is not None
+            ruleset = load_shipped(ruleset.spec.temporal.predecessor)
+        engine = vectorised_engine(ruleset)
+        index = next(i for i, cv in enumerate(ruleset.compiled) if cv is version)
         row = pl.DataFrame({engine.columns[k]: pl.Series([leaves.get(k)], dtype=pl.Boolean)
                             for k in engine.leaf_keys})
         exprs = engine.node_exprs(index)
@@ -402,7 +409,7 @@ class _Prep:
     def given_or_charge(self, fact: str, dtype: pl.DataType) -> pl.Expr:
         given = self.col(fact, dtype) if fact != "offence_category" else pl.lit(None, dtype=dtype)
         charge = self.charge_fact(fact, dtype)
-        return given if charge is None else pl.coalesce(given, charge)
+        return given if charge is None else pl.coalesce(charge, given)
 
     # findings through the burden model (_findings)
     def finding(self, fact: str) -> pl.Expr:
@@ -525,7 +532,9 @@ class _Prep:
         whole age range, as ``plan`` and ``_age_range`` work them out."""
         c = COLUMNS
         as_of = _date(self.as_of)
-        act_lo = self.col(c.act_lo, pl.Date()).fill_null(_date(EARLIEST))
+        act_lo = pl.max_horizontal(  # no act before birth
+            self.col(c.act_lo, pl.Date()).fill_null(_date(EARLIEST)),
+            self.col(c.dob_lo, pl.Date()).fill_null(_date(EARLIEST)))
         act_hi = pl.min_horizontal(self.col(c.act_hi, pl.Date()).fill_null(as_of), as_of)
         if self.ruleset.spec.temporal.relevant_date == "decision":
             decision = self.col(c.decision, pl.Date())
@@ -626,45 +635,66 @@ _FAVOUR = {"protected": 3, "undetermined": 2, "not_protected": 1, "excluded_offe
 def evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
                    deciding: bool = False) -> pl.DataFrame:
     """Evaluate a table of *valid* typed case rows (see :func:`_evaluate_cases`). Under lex
-    mitior with a predecessor, a row whose act ends before the provision began gets the more
-    favourable of the two rulesets' results (as ``evaluate_count`` does)."""
+    mitior with a predecessor, as ``evaluate_count`` does: an act before the provision began
+    gets the more favourable of the predecessor's result and this provision's; an act that
+    may fall on either side stands only if both sides agree."""
     out = _evaluate_cases(frame, ruleset, as_of, deciding=deciding)
     temporal = ruleset.spec.temporal
     if temporal.rule != "lex_mitior" or temporal.predecessor is None:
         return out
     from ._ruleset import load_shipped
 
-    before = _evaluate_cases(frame, load_shipped(temporal.predecessor), as_of,
-                             deciding=deciding)
     start = ruleset.commencement
+    c = COLUMNS
 
     def bound(name: str) -> pl.Expr:
         return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.Date)
 
-    act_lo, act_hi = bound(COLUMNS.act_lo), bound(COLUMNS.act_hi)
+    act_lo, act_hi, dob_lo = bound(c.act_lo), bound(c.act_hi), bound(c.dob_lo)
+    wholly = act_hi.is_not_null() & (act_hi < start)
+    # The act's range on each side of the change (meaningless, and unused, where a row has
+    # no such side).
+    before = frame.with_columns(
+        pl.when(wholly).then(act_hi).otherwise(_date(start - dt.timedelta(days=1)))
+        .alias(c.act_hi))
+    after = frame.with_columns(pl.max_horizontal(act_lo, _date(start)).alias(c.act_lo))
+    runs = {"t": _evaluate_cases(before, load_shipped(temporal.predecessor), as_of,
+                                 deciding=deciding),
+            "l": _evaluate_cases(before, ruleset, as_of, deciding=deciding),
+            "a": _evaluate_cases(after, ruleset, as_of, deciding=deciding)}
     sides = frame.select(
         pl.col(ROW),
-        (act_hi < start).fill_null(False).alias("__earlier"),
-        ((act_lo.is_null() | (act_lo < start)) & (act_hi.is_null() | (act_hi >= start)))
-        .alias("__either"))
+        ((act_lo.is_null() | (act_lo < start)) & (dob_lo.is_null() | (dob_lo < start)))
+        .alias("__eligible"),
+        wholly.alias("__wholly"))
+    joined = out.join(sides, on=ROW, how="left")
+    for key, run in runs.items():
+        joined = joined.join(run.rename({col: f"__{key}_{col}" for col in run.columns
+                                         if col != ROW}), on=ROW, how="left")
     favour = dict(_FAVOUR)
-    joined = (out.join(sides, on=ROW, how="left")
-              .join(before.rename({c: f"__b_{c}" for c in before.columns if c != ROW}),
-                    on=ROW, how="left"))
-    take = pl.col("__earlier") & (
-        pl.col("__b_result").cast(pl.String).replace_strict(favour, return_dtype=pl.Int8)
-        > pl.col("result").cast(pl.String).replace_strict(favour, return_dtype=pl.Int8))
-    # evaluate_count: an act on either side of the change stands only if both agree.
-    torn = pl.col("__either") & (pl.col("__b_result") != pl.col("result"))
-    cols = [c for c in out.columns if c != ROW]
+
+    def rank(key: str) -> pl.Expr:
+        return (pl.col(f"__{key}_result").cast(pl.String)
+                .replace_strict(favour, default=0, return_dtype=pl.Int8))
+
+    prefer_time = rank("t") > rank("l")
+    best_result = pl.when(prefer_time).then(pl.col("__t_result")).otherwise(
+        pl.col("__l_result"))
+    agree = best_result == pl.col("__a_result")
+    out_agrees = pl.col("result") == pl.col("__a_result")
     undetermined = {"result": _lit("undetermined", RESULT_DTYPE),
                     "legal_effect": _lit(None, LEGAL_EFFECT_DTYPE),
                     "limb": _lit(None, LIMB_DTYPE)}
     picked = []
-    for c in cols:
-        torn_value = pl.col(c).list.head(0) if c == "deciding" else undetermined[c]
-        picked.append(pl.when(torn).then(torn_value).when(take).then(pl.col(f"__b_{c}"))
-                      .otherwise(pl.col(c)).alias(c))
+    for col in (x for x in out.columns if x != ROW):
+        best = pl.when(prefer_time).then(pl.col(f"__t_{col}")).otherwise(pl.col(f"__l_{col}"))
+        torn = pl.col(col).list.head(0) if col == "deciding" else undetermined[col]
+        picked.append(
+            pl.when(~pl.col("__eligible")).then(pl.col(col))
+            .when(pl.col("__wholly")).then(best)
+            .when(agree & out_agrees).then(pl.col(col))
+            .when(agree).then(pl.col(f"__a_{col}"))
+            .otherwise(torn).alias(col))
     return joined.select(pl.col(ROW), *picked)
 
 
