@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from hypothesis import assume
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 
 import nonpunish
@@ -55,6 +55,18 @@ Case = dict[str, Any]
 @cache
 def ruleset_ids() -> tuple[str, ...]:
     return tuple(info.id for info in nonpunish.list_rulesets())
+
+
+def per_ruleset(share: int = 1) -> settings:
+    """Settings for a property that runs once per shipped ruleset and variant: the profile's
+    example budget spread over them (three times the profile's count in all, divided by
+    ``share`` for heavier properties), at least 15 examples each."""
+    n = max(1, len(ruleset_ids()))
+    # Properties about protected or undetermined counts filter the cases they draw, and how
+    # many pass depends on the ruleset. Filtering is allowed; a property that finds no case
+    # at all still fails (Unsatisfiable).
+    return settings(max_examples=max(15, settings.default.max_examples * 3 // (n * share)),
+                    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 
 
 @cache
@@ -126,6 +138,31 @@ def exclusion_condition_facts() -> frozenset[str]:
                      for entry in cv.exclusion_list.entries if entry.only_if is not None)
 
 
+@cache
+def adverse_facts() -> frozenset[str]:
+    """Findings whose truth counts against the person somewhere: the conditions that put an
+    offence on a list, and the findings some ruleset tests under a ``not`` (acted
+    voluntarily, a serious or violent felony, punishment indispensable). A favourable case
+    leans toward *false* for these."""
+    out = set(exclusion_condition_facts())
+    for rs in _rulesets():
+        for cv in rs.compiled:
+            stack, seen = [(cv.root, True)], set()
+            while stack:
+                i, positive = stack.pop()
+                if (i, positive) in seen:
+                    continue
+                seen.add((i, positive))
+                node = cv.nodes[i]
+                if node.op == "leaf":
+                    if not positive and node.leaf is not None and node.leaf[0] == "fact":
+                        out.add(node.leaf[1])
+                else:
+                    flip = node.op == "not"
+                    stack.extend((c, positive != flip) for c in node.children)
+    return frozenset(out)
+
+
 # --- facts ----------------------------------------------------------------------------------
 
 @cache
@@ -180,13 +217,15 @@ def fact_values(name: str, *, favourable: bool = False,
     if spec.type == "finding" and not getattr(spec, "evidence", True):
         # A fact about what is charged takes a finding only, never a state of the evidence.
         plain = (True, False) if definite else (True, False, *UNKNOWN_VALUES)
-        if favourable and name in exclusion_condition_facts():
-            return st.sampled_from((False, *plain))
+        if favourable and name in adverse_facts():
+            return st.sampled_from((False, False, *plain))
+        if favourable:
+            return st.sampled_from((True, True, *plain))
         return st.sampled_from(plain)
     if spec.type == "finding" and definite:
         return definite_finding_values()
-    if favourable and name in exclusion_condition_facts():
-        return st.one_of(st.just(False), finding_values())
+    if favourable and name in adverse_facts():
+        return st.one_of(st.just(False), st.just(False), finding_values())
     if spec.type == "finding":
         return finding_values(favourable=favourable)
     if spec.type == "choice":

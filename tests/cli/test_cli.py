@@ -439,7 +439,7 @@ def test_schema_output_not_writable(capsys: pytest.CaptureFixture[str],
 
 def test_keyboard_interrupt(capsys: pytest.CaptureFixture[str],
                             monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted() -> list[nonpunish.RulesetInfo]:
+    def interrupted(**_: object) -> list[nonpunish.RulesetInfo]:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_cli._api, "list_rulesets", interrupted)
@@ -461,7 +461,7 @@ def test_broken_pipe(capsys: pytest.CaptureFixture[str],
 
 
 def test_bugs_are_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken() -> list[nonpunish.RulesetInfo]:
+    def broken(**_: object) -> list[nonpunish.RulesetInfo]:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(_cli._api, "list_rulesets", broken)

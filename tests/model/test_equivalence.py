@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 import nonpunish
 from nonpunish._offences import catalogues
 from nonpunish._paths import shipped_root
-from strategies import AS_OF, cases, table_columns, table_row
+from strategies import AS_OF, cases, per_ruleset, table_columns, table_row
 
 pl = pytest.importorskip("polars")
 
@@ -34,7 +34,8 @@ RULESETS = [pytest.param(info.id, id=info.id) for info in nonpunish.list_ruleset
 JURISDICTION = {info.id: info.jurisdiction for info in nonpunish.list_rulesets()}
 S45 = "uk-ew/modern-slavery-act-2015/s45"
 #: Heavier properties run fewer examples, in proportion to the profile.
-FEW = settings(max_examples=max(10, settings.default.max_examples // 3))
+#: Heavier per-ruleset properties run a third of the examples.
+FEW = per_ruleset(3)
 
 
 def _single_count_cases(jurisdiction: str | None) -> st.SearchStrategy[dict[str, Any]]:
@@ -72,6 +73,7 @@ def _check_table(drawn: list[dict[str, Any]], table: pl.DataFrame,
 
 
 @pytest.mark.parametrize("ruleset_id", RULESETS)
+@per_ruleset()
 @given(data=st.data())
 def test_vectorised_table_matches_reference(ruleset_id: str, data: st.DataObject) -> None:
     """Every row of a table gets the result, legal effect, limb and deciding elements that

@@ -13,7 +13,7 @@ import importlib.util
 from typing import Any
 
 import pytest
-from hypothesis import assume, event, given, settings
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 import nonpunish
@@ -29,6 +29,7 @@ from strategies import (
     facts_in_mapping,
     is_unknown,
     offence_refs,
+    per_ruleset,
     refinements,
 )
 
@@ -45,7 +46,8 @@ def _same_result(before: str, after: str) -> bool:
     return after == before or (before == "not_protected" and after == "excluded_offence")
 
 #: Heavier properties run fewer examples, in proportion to the profile.
-FEW = settings(max_examples=max(10, settings.default.max_examples // 3))
+#: Heavier per-ruleset properties run a third of the examples.
+FEW = per_ruleset(3)
 
 
 def _cases(ruleset_id: str, **kwargs: Any) -> st.SearchStrategy[dict[str, Any]]:
@@ -65,6 +67,7 @@ def _by_id(outcome: Outcome) -> dict[str, CountOutcome]:
 # --- 1. soundness of three-valued evaluation --------------------------------------------------
 
 @pytest.mark.parametrize("ruleset_id", RULESETS)
+@per_ruleset()
 @given(data=st.data())
 def test_learning_more_never_changes_a_determined_result(ruleset_id: str,
                                                          data: st.DataObject) -> None:
@@ -135,6 +138,7 @@ def _static_caveats(ruleset_id: str) -> set[str]:
 
 
 @pytest.mark.parametrize("ruleset_id", RULESETS)
+@per_ruleset()
 @given(data=st.data())
 def test_undetermined_results_say_what_to_ask(ruleset_id: str, data: st.DataObject) -> None:
     """An undetermined outcome must tell the caseworker what to find out next (or, where no
@@ -164,6 +168,7 @@ def test_undetermined_results_say_what_to_ask(ruleset_id: str, data: st.DataObje
 # --- 3. excluded offences ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("ruleset_id", RULESETS)
+@per_ruleset()
 @given(data=st.data())
 def test_an_excluded_offence_is_never_protected(ruleset_id: str, data: st.DataObject) -> None:
     """An offence on the provision's exclusion list (for s.45, Schedule 4: s.45(7)) is outside
@@ -190,6 +195,7 @@ def test_an_excluded_offence_is_never_protected(ruleset_id: str, data: st.DataOb
 # --- 4. order of the facts --------------------------------------------------------------------
 
 @pytest.mark.parametrize("ruleset_id", RULESETS)
+@per_ruleset()
 @given(data=st.data())
 def test_the_order_of_the_facts_does_not_matter(ruleset_id: str, data: st.DataObject) -> None:
     """Facts are a set of findings, not a narrative: stating them in another order (in the
@@ -237,6 +243,7 @@ def test_the_engine_does_not_matter(ruleset_id: str) -> None:
 # --- 6. JSON round trip -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("ruleset_id", RULESETS)
+@per_ruleset()
 @given(data=st.data())
 def test_outcomes_survive_json(ruleset_id: str, data: st.DataObject) -> None:
     """An outcome filed as JSON (with the case, or sent to software in another language) reads
@@ -378,6 +385,7 @@ def _evidence_points(case: dict[str, Any]) -> list[tuple[int | None, str]]:
 
 
 @pytest.mark.parametrize("ruleset_id", RULESETS)
+@per_ruleset()
 @given(data=st.data())
 def test_more_evidence_never_takes_protection_away(ruleset_id: str,
                                                    data: st.DataObject) -> None:
