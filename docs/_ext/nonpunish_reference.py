@@ -652,8 +652,11 @@ def page(entry: Entry) -> str:
     rs = entry.ruleset
     s = rs.spec
     latest = rs.compiled[-1]
-    out = [MARKER, "", f"# {esc(s.title.en)}", ""]
-    out += [f"*{esc(s.title.nl)}*", ""]
+    vs = rs.variant_spec
+    title_en = s.title.en if vs is None else f"{s.title.en} ({vs.label.en})"
+    title_nl = s.title.nl if vs is None else f"{s.title.nl} ({vs.label.nl})"
+    out = [MARKER, "", f"# {esc(title_en)}", ""]
+    out += [f"*{esc(title_nl)}*", ""]
     out += [
         "```{admonition} Generated from the ruleset",
         f"This page is generated from {code(entry.source)} each time the documentation is "
