@@ -468,9 +468,13 @@ def _leaf_text(node: Node, lang: Language) -> str:
         return f"{_s('age_at_least', lang)} {node.age_at_least}"
     if node.age_under is not None:
         return f"{_s('age_under', lang)} {node.age_under}"
+    if node.age_over is not None:
+        return f"{_s('age_over', lang)} {node.age_over}"
     if node.excluded:
         return _s("excluded", lang)
-    return "?"
+    if node.listed is not None:
+        return f"{_s('listed', lang)} {node.listed}"
+    raise AssertionError(f"not a leaf: {node}")
 
 
 def _tree(w: _ShowWriter, node: Node, definitions: dict[str, Node], depth: int,
@@ -489,6 +493,13 @@ def _tree(w: _ShowWriter, node: Node, definitions: dict[str, Node], depth: int,
         test, children = _s("any", lang), node.any
     elif node.not_ is not None:
         test, children = _s("not", lang), (node.not_,)
+    elif node.choose is not None:  # only in a ruleset's file, never in a variant's tree
+        w.item(depth, f"{_s('choose', lang)} {node.choose.parameter}")
+        for name, option in node.choose.options.items():
+            w.item(depth + 1, f"{name}:" + ("" if option is not None else " -"))
+            if option is not None:
+                _tree(w, option, definitions, depth + 2, stack)
+        return
     else:
         test, children = _leaf_text(node, lang), ()
     if node.id is not None:
@@ -589,9 +600,17 @@ def _show_text(rs: Ruleset, lang: Language, md: bool) -> str:
             w.para(v.url)
         w.heading(4, _s("elements", lang))
         _tree(w, v.protection, dict(s.definitions), 0)
-        if cv.exclusion_list is not None and v.exclusions is not None:
+        if v.exclusions is not None:
             w.heading(4, f"{_s('exclusion', lang)} ({v.exclusions.citation})")
-            _exclusion(w, cv.exclusion_list, v.exclusions.citation, v.exclusions.wording)
+            if v.exclusions.when is not None:
+                w.para(f"{_s('excluded_when', lang)}:")
+                _tree(w, v.exclusions.when, dict(s.definitions), 0)
+                w.para("")
+            if cv.exclusion_list is not None:
+                _exclusion(w, cv.exclusion_list, v.exclusions.citation, v.exclusions.wording)
+            for name, xl in cv.lists.items():
+                w.para(f"{_s('listed', lang)} {name}:")
+                _exclusion(w, xl, xl.provision, None)
 
     if s.caveats:
         w.heading(2, _s("caveats", lang))

@@ -361,12 +361,24 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
     spec = ruleset.spec
     cv = p.version
     if cv is None:
-        return ScenarioResult(
-            p, "not_in_force", None, [], [], None, [], [],
-            _text(f"Not in force for this act: {spec.provision} applies from "
-                  f"{fmt(ruleset.commencement)}.",
-                  f"Niet van toepassing op dit feit: {spec.provision} geldt vanaf "
-                  f"{fmt(ruleset.commencement)}."), [])
+        end = ruleset.compiled[-1].version.valid_to
+        what = "decision" if spec.temporal.relevant_date == "decision" else "act"
+        what_nl = "beslissing" if what == "decision" else "feit"
+        if end is not None and p.date_lo > end:
+            reason = _text(f"Not in force for this {what}: {spec.provision} applied until "
+                           f"{fmt(end)}.",
+                           f"Niet van toepassing op deze {what_nl}: {spec.provision} gold tot "
+                           f"en met {fmt(end)}." if what == "decision" else
+                           f"Niet van toepassing op dit feit: {spec.provision} gold tot en met "
+                           f"{fmt(end)}.")
+        else:
+            reason = _text(f"Not in force for this {what}: {spec.provision} applies from "
+                           f"{fmt(ruleset.commencement)}.",
+                           f"Niet van toepassing op deze {what_nl}: {spec.provision} geldt "
+                           f"vanaf {fmt(ruleset.commencement)}." if what == "decision" else
+                           f"Niet van toepassing op dit feit: {spec.provision} geldt vanaf "
+                           f"{fmt(ruleset.commencement)}.")
+        return ScenarioResult(p, "not_in_force", None, [], [], None, [], [], reason, [])
     layout = _layout(ruleset, cv)
     findings, exclusion, listed, unverified, leaves = scenario_leaves(
         ruleset, cv, layout, p, findings, offence)
@@ -401,6 +413,18 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
                 use = uses[key] = _fact_use(name, findings, _given_finding(findings, name),
                                             "context", p)
             facts.append(use)
+        if len(facts) > 1:
+            # One fact tested twice (two values of a choice, as alternatives) is shown once;
+            # its test holds if either does.
+            seen_facts: dict[tuple[str, str], FactUse] = {}
+            for use in facts:
+                key = (use.fact, use.role)
+                first = seen_facts.get(key)
+                if first is None:
+                    seen_facts[key] = use
+                elif first.finding is not True and use.finding is not False:
+                    seen_facts[key] = dataclasses.replace(first, finding=use.finding)
+            facts = list(seen_facts.values())
         elements.append(ElementOutcome(
             id=occ.id, citation=occ.citation, label=occ.label, wording=occ.wording,
             value=values[occ.index], parent=occ.parent, limb=occ.limb, depth=occ.depth,

@@ -68,8 +68,19 @@ def _question_lines(qs: list[Question], lang: Language, md: bool) -> list[str]:
     return out
 
 
+def _category_label(category: str | None, lang: Language) -> str:
+    from ._offences import categories
+
+    if category is None:
+        return "?"
+    label = categories().get(category)
+    return f"{label(lang) if label is not None else category} ({category})"
+
+
 def _count_lines(c: CountOutcome, lang: Language, md: bool, h: str) -> list[str]:
-    title = c.offence.title or f"{c.offence.statute} {c.offence.section}"
+    o = c.offence
+    title = o.title or (f"{o.statute} {o.section}" if o.statute else
+                        _category_label(o.category, lang))
     lines = [f"{h} {word('count', lang)} {c.count_id}: {title}", ""]
     bold = "**" if md else ""
     lines.append(f"{bold}{word('result', lang)}:{bold} {word(c.result, lang)}")

@@ -84,6 +84,11 @@ WORDS: dict[str, dict[Language, str]] = {
     "age_at_least": {"en": "age at the act at least", "nl": "leeftijd ten tijde van het feit "
                      "minstens"},
     "age_under": {"en": "age at the act under", "nl": "leeftijd ten tijde van het feit onder"},
+    "age_over": {"en": "age at the act over (unknown at exactly)",
+                 "nl": "leeftijd ten tijde van het feit boven (onbekend bij precies)"},
+    "listed": {"en": "the offence is on the list", "nl": "het feit staat op de lijst"},
+    "choose": {"en": "as the policy parameter chooses:", "nl": "zoals de beleidsparameter kiest:"},
+    "excluded_when": {"en": "excluded when", "nl": "uitgesloten als"},
     "excluded": {"en": "the offence is on the exclusion list",
                  "nl": "het feit staat op de uitsluitingslijst"},
     "definition": {"en": "definition", "nl": "definitie"},
@@ -93,8 +98,10 @@ WORDS: dict[str, dict[Language, str]] = {
     "decision": {"en": "the date of the prosecutorial decision",
                  "nl": "de datum van de vervolgingsbeslissing"},
     "no_retrospection": {
-        "en": "no retrospection: the provision reaches only acts from commencement",
-        "nl": "geen terugwerkende kracht: alleen feiten vanaf inwerkingtreding"},
+        "en": "no retrospection: the provision reaches only dates (of the act, or of the "
+              "decision) from commencement",
+        "nl": "geen terugwerkende kracht: alleen data (van het feit, of van de beslissing) "
+              "vanaf inwerkingtreding"},
     "lex_mitior": {"en": "lex mitior: a later, more lenient law applies to earlier acts",
                    "nl": "lex mitior: een latere, lichtere wet geldt ook voor eerdere feiten"},
     "as_if_in_force": {"en": "applied as if in force (a proposal)",
