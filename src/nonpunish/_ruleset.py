@@ -800,11 +800,14 @@ def _resolve_variant(spec: RulesetFile, vs: VariantSpec) -> RulesetFile:
     definitions = {k: d for k, d in ((k, _resolve_node(d, values))
                                      for k, d in spec.definitions.items()) if d is not None}
     temporal = spec.temporal
-    if spec.status == "proposal":
-        if vs.commencement is not None:
-            versions[0] = versions[0].model_copy(update={"valid_from": vs.commencement})
-        else:
-            temporal = temporal.model_copy(update={"rule": "as_if_in_force"})
+    if vs.commencement is not None:
+        if (len(versions) > 1 and vs.commencement >= versions[1].valid_from) or (
+                versions[0].valid_to is not None and vs.commencement > versions[0].valid_to):
+            raise RulesetError(f"commencement {vs.commencement} is not before the first "
+                               "version's end", code="invalid_dates")
+        versions[0] = versions[0].model_copy(update={"valid_from": vs.commencement})
+    elif spec.status == "proposal":
+        temporal = temporal.model_copy(update={"rule": "as_if_in_force"})
     return spec.model_copy(update={"burden": burden, "kind": kind, "legal_effect": effect,
                                    "versions": versions, "definitions": definitions,
                                    "temporal": temporal})
@@ -903,8 +906,13 @@ def _load_variant_file(path: Path, doc: Document) -> Ruleset:
     base = load_shipped(vf.ruleset)
     spec = base.source_spec
     if spec is None:
-        raise RulesetError(f"{vf.ruleset} has no parameters, so it has no variants",
-                           code="unknown_parameter", location=doc.where(("ruleset",)))
+        # A ruleset without parameters has one variant of interest to a modeller: another
+        # commencement date (a date that is itself uncertain, say).
+        if vf.values or vf.base is not None or vf.commencement is None:
+            raise RulesetError(f"{vf.ruleset} has no parameters: a variant of it can only "
+                               "set `commencement`", code="unknown_parameter",
+                               location=doc.where(("ruleset",)))
+        spec = base.spec
     problems: list[ErrorDetail] = []
     values: dict[str, str] = {}
     if vf.base is not None:

@@ -182,3 +182,34 @@ def test_sensitivity_varies_one_parameter_at_a_time() -> None:
     with pytest.raises(nonpunish.NonpunishError) as err:
         nonpunish.sensitivity(table, "uk-ew/modern-slavery-act-2015/s45", as_of=AS_OF)
     assert err.value.code == "unknown_parameter"
+
+
+def test_a_ruleset_without_parameters_takes_another_commencement() -> None:
+    """Belgium's new Code: its start moved from 8 April to 1 September 2026 (secondary-sourced
+    for Book II), so the date is one a modeller can change with a variant file. A level-7
+    offence done in May 2026 and judged in 2027: under the shipped date the old §5 (no level
+    cap) still governed the act and is the more favourable law; from the original date,
+    art. 264 governs it and excludes level 7."""
+    case = {"person": {"age_at_act": 30}, "facts": {"victim_of_trafficking": True},
+            "counts": [{"offence": {"category": "homicide"}, "act_date": "2026-05-01",
+                        "decision_date": "2027-01-15",
+                        "facts": {"be_penalty_level": "level_7",
+                                  "act_direct_consequence_of_exploitation": True}}]}
+    as_of = dt.date(2027, 2, 1)
+    shipped = nonpunish.evaluate(case, "be/code-penal-2024/art-264", as_of=as_of).counts[0]
+    assert shipped.result == "protected"
+    assert shipped.applied_ruleset == "be/code-penal-1867/art-433quinquies-5"
+    april = nonpunish.load_ruleset(shipped_root() / "be" / "code-penal-2024" / "variants"
+                                   / "original-start-2026-04-08.yaml")
+    assert april.commencement == dt.date(2026, 4, 8)
+    assert nonpunish.evaluate(case, april, as_of=as_of).counts[0].result == "excluded_offence"
+
+
+def test_a_variant_of_a_ruleset_without_parameters_sets_only_the_date(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("schema: nonpunish-variant/1\nruleset: uk-ew/modern-slavery-act-2015/s45\n"
+                    "id: bad\nlabel: {en: Bad, nl: Fout}\nvalues: {threshold: evident}\n",
+                    encoding="utf-8")
+    with pytest.raises(nonpunish.RulesetError) as err:
+        nonpunish.load_ruleset(path)
+    assert err.value.code == "unknown_parameter"
