@@ -221,6 +221,9 @@ class BurdenPatch(BaseModel):
     citation: str | None = None
     url: str | None = None
     finding_true_from: EvidenceLevel | None = None
+    finding_true_from_at_least: EvidenceLevel | None = Field(
+        default=None, description="Raise the level at which an element counts as established "
+        "to at least this (a standard of proof the person must meet), never lower it.")
     disproof_defeats: bool | None = None
     caveat: Text | None = None
 
@@ -784,7 +787,10 @@ def _resolve_variant(spec: RulesetFile, vs: VariantSpec) -> RulesetFile:
         if opt.burden is not None:
             patch = {k: getattr(opt.burden, k) for k in opt.burden.model_fields_set
                      if getattr(opt.burden, k) is not None}
+            floor = patch.pop("finding_true_from_at_least", None)
             burden = burden.model_copy(update=patch)
+            if floor is not None and floor.rank > burden.finding_true_from.rank:
+                burden = burden.model_copy(update={"finding_true_from": floor})
         if "exclusions" in opt.model_fields_set:
             exclusions = opt.exclusions
     versions = []
