@@ -510,9 +510,9 @@ class Ruleset:
 
     def age_thresholds(self) -> set[int]:
         out: set[int] = set()
+        # Only the trees' own thresholds: a caveat that depends on the age is shown when it
+        # may hold, and is no reason to evaluate the provision once per age band.
         leaves = [leaf for cv in self.compiled for leaf in cv.leaves]
-        leaves += [n.leaf for nodes in self.caveat_conditions.values() for n in nodes
-                   if n.leaf is not None]
         for leaf in leaves:
             if leaf[0] in ("age_at_least", "age_under"):
                 out.add(leaf[1])
