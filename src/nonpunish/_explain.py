@@ -96,6 +96,9 @@ class _Occurrence:
     reads: tuple[str, ...]
     #: A limb's own node, or its age test: shown even when another limb applies.
     heads_limb: bool
+    #: Whether a fact can be read twice here (two values of one choice), so the facts shown
+    #: must be merged.
+    repeats: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,12 @@ _layouts: OwnedCache[CompiledVersion, _Layout] = OwnedCache()
 def _layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
     """The version's layout (a compiled version belongs to one ruleset)."""
     return _layouts.get(cv, None, lambda: _make_layout(ruleset, cv))
+
+
+def _may_repeat(leaves: Sequence[_LeafRef], reads: Sequence[str]) -> bool:
+    names = [leaf.fact for leaf in leaves if leaf.fact] + list(reads)
+    dynamic = any(leaf.key[0] in ("excluded", "listed") for leaf in leaves)
+    return len(names) != len(set(names)) or (dynamic and len(leaves) + len(reads) > 1)
 
 
 def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
@@ -150,7 +159,8 @@ def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
                          url=src.url or ruleset.spec.url),
                 src.label or _text(src.id, src.id), src.wording, leaves, src.reads,
                 node.limb is not None or any(
-                    leaf.key[0] in AGE_LEAVES for leaf in leaves)))
+                    leaf.key[0] in AGE_LEAVES for leaf in leaves),
+                _may_repeat(leaves, src.reads)))
             parent, depth = src.id, depth + 1
         for child in node.children:
             visit(child, parent, limb, depth)
@@ -188,11 +198,15 @@ def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
 
 def _fact_use(name: str, findings: Mapping[str, Given], finding: Tri, role: str,
               p: Plan) -> FactUse:
+    """How an element read a fact."""
+    return _make_fact_use(name, findings.get(name), finding, role, p)
+
+
+def _make_fact_use(name: str, g: Given | None, finding: Tri, role: str, p: Plan) -> FactUse:
     if name == "age_at_act":
         given: Any = p.age_lo if p.age_lo == p.age_hi else {"min": p.age_lo, "max": p.age_hi}
         return FactUse(fact=name, given=given, finding=finding, basis="derived",
                        role=role)  # type: ignore[arg-type]
-    g = findings.get(name)
     if g is None or g.basis == "not_given":
         return FactUse(fact=name, given=None, finding=finding, basis="not_given",
                        role=role)  # type: ignore[arg-type]
@@ -413,7 +427,7 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
                 use = uses[key] = _fact_use(name, findings, _given_finding(findings, name),
                                             "context", p)
             facts.append(use)
-        if len(facts) > 1:
+        if occ.repeats and len(facts) > 1:
             # One fact tested twice (two values of a choice, as alternatives) is shown once;
             # its test holds if either does.
             seen_facts: dict[tuple[str, str], FactUse] = {}

@@ -90,7 +90,7 @@ class Citation(_Serialisable):
         return f"{self.instrument}, {self.provision}"
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FactUse(_Serialisable):
     """A fact an element read: as given, and the finding the rule used."""
 
