@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._case import Case, Count, DateRange
+from ._case import Case, Count, DateRange, Offence
 from ._engine import REFERENCE, Engine, evaluate_nodes
 from ._explain import (
     _CAVEAT_AGE_NOT_GIVEN,
@@ -43,6 +43,7 @@ from ._explain import (
     scenario_leaves,
 )
 from ._memo import OwnedCache
+from ._offences import catalogues
 from ._outcome import (
     Caveat,
     CountOutcome,
@@ -71,6 +72,56 @@ _FAVOUR = {"protected": 3, "undetermined": 2, "not_protected": 1, "excluded_offe
 
 def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
                    engine: Engine) -> CountOutcome:
+    """One count's outcome. A statute and section that hold several catalogued offences (one
+    per class of drug) are read as each of them: the result stands if every reading gives it,
+    and is undetermined otherwise, with each reading shown as a scenario."""
+    offence = _resolve_offence(ruleset, count)
+    if not offence.candidates:
+        return _with_lex_mitior(ruleset, case, count, as_of, engine)
+    catalogue = catalogues()[ruleset.spec.catalogue or ""]
+    readings = [(key, _with_lex_mitior(ruleset, case, count.model_copy(update={
+        "offence": Offence(id=catalogue.full_id(key))}), as_of, engine))
+        for key in offence.candidates]
+    outs = [o for _, o in readings]
+    results = {o.result for o in outs}
+    limbs = {o.limb for o in outs}
+    same = len(results) == 1
+    result = outs[0].result if same else "undetermined"
+    names = "; ".join(f"{catalogue.offences[k].title}: {o.result.replace('_', ' ')}"
+                      for k, o in readings)
+    names_nl = "; ".join(f"{catalogue.offences[k].title}: {_RESULT_NL[o.result]}"
+                         for k, o in readings)
+    caveat = Caveat(id="offence-read-each-way", kind="uncatalogued_offence", text=_text(
+        "The statute and section given hold several offences in the catalogue (one per class "
+        "of drug, say); the count was read as each of them. Give the offence's catalogue id "
+        "to settle which.",
+        "Het opgegeven wetsartikel omvat meerdere feiten in de catalogus (bijvoorbeeld één "
+        "per klasse drugs); de tenlastelegging is als elk daarvan gelezen. Geef de "
+        "catalogus-id van het feit om te bepalen welk."))
+    return CountOutcome(
+        count_id=count.id, offence=offence.ref, participation=count.participation,
+        result=result,
+        legal_effect=outs[0].legal_effect if same and result == "protected" else None,
+        limb=limbs.pop() if same and len(limbs) == 1 else None,
+        reason=_text((f"Whichever offence the section means, the result is the same: {names}."
+                      if same else f"The result depends on which offence the section means: "
+                      f"{names}."),
+                     (f"Welk feit het artikel ook bedoelt, de uitkomst is dezelfde: {names_nl}."
+                      if same else f"De uitkomst hangt af van welk feit het artikel bedoelt: "
+                      f"{names_nl}.")),
+        deciding_elements=(list(dict.fromkeys(d for o in outs for d in o.deciding_elements))
+                           if same else []),
+        scenarios=[Scenario(label=_text(catalogue.offences[k].title,
+                                        catalogue.offences[k].title),
+                            result=o.result, limb=o.limb, version_from=o.version_from,
+                            elements=o.elements, exclusion=o.exclusion) for k, o in readings],
+        caveats=_dedupe_caveats([caveat, *(c for o in outs for c in o.caveats)]),
+        questions=[] if same and result != "undetermined" else _merge_questions(
+            [o.questions for o in outs]))
+
+
+def _with_lex_mitior(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
+                     engine: Engine) -> CountOutcome:
     """One count's outcome. Under lex mitior with a predecessor, an act done before the
     provision began gets the more favourable of the predecessor's outcome (the law at the
     time) and this provision's (the later law); an act that may fall on either side stands

@@ -256,23 +256,31 @@ def section_tokens(section: str) -> tuple[str, ...]:
     return tuple(t for t in re.split(r"[()\s.,]+", text) if t)
 
 
-def match_by_statute(catalogue: Catalogue, statute: str, section: str) -> str | None:
-    """The catalogue key for a statute and section, preferring the most specific match; None
-    if two entries match equally well (the section holds several offences)."""
+def matches_by_statute(catalogue: Catalogue, statute: str, section: str) -> list[str]:
+    """The catalogue keys that best match a statute and section: the entries with the most
+    specific section that the one given falls under. Several when the section holds several
+    offences (one per class of drug)."""
     want_statute = normalise_statute(statute)
     want = section_tokens(section)
-    best: tuple[int, str] | None = None
-    tied = False
+    best: list[str] = []
+    depth = -1
     for key, offence in catalogue.offences.items():
         if normalise_statute(offence.statute) != want_statute:
             continue
         have = section_tokens(offence.section)
         if want[: len(have)] == have:
-            if best is None or len(have) > best[0]:
-                best, tied = (len(have), key), False
-            elif len(have) == best[0]:
-                tied = True  # two offences under one section (one per class of drug, say)
-    return best[1] if best and not tied else None
+            if len(have) > depth:
+                best, depth = [key], len(have)
+            elif len(have) == depth:
+                best.append(key)
+    return best
+
+
+def match_by_statute(catalogue: Catalogue, statute: str, section: str) -> str | None:
+    """The catalogue key for a statute and section, preferring the most specific match; None
+    if two entries match equally well (the section holds several offences)."""
+    found = matches_by_statute(catalogue, statute, section)
+    return found[0] if len(found) == 1 else None
 
 
 # --- exclusion lists -----------------------------------------------------------------------

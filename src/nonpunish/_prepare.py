@@ -25,6 +25,7 @@ from ._offences import (
     catalogues,
     find_offence,
     match_by_statute,
+    matches_by_statute,
     normalise_statute,
     section_tokens,
 )
@@ -84,6 +85,9 @@ def _findings(ruleset: Ruleset, case: Case, count: Count,
 class ResolvedOffence:
     ref: OffenceRef
     catalogue_key: str | None  # key in the ruleset's catalogue, if matched
+    #: When the statute and section hold several catalogued offences: their keys. The count
+    #: is then read as each of them in turn.
+    candidates: tuple[str, ...] = ()
 
 
 _resolved: OwnedCache[Ruleset, ResolvedOffence] = OwnedCache()
@@ -118,17 +122,19 @@ def _resolve_uncached(ruleset: Ruleset, count: Count) -> ResolvedOffence:
     key_match = match_by_statute(cat, statute, section) if cat is not None else None
     if key_match is not None and cat is not None:
         entry = cat.offences[key_match]
-        ref = OffenceRef(id=cat.full_id(key_match), statute=entry.statute, section=entry.section,
+        # The section given may be narrower than the catalogue's ("9(1)(a)" is burglary
+        # under section 9); another catalogue's offence under the same statute and section
+        # (a UK-wide Act) is this catalogue's offence.
+        ref = OffenceRef(id=cat.full_id(key_match) if off.id is None else off.id,
+                         statute=entry.statute, section=entry.section,
                          title=entry.title, category=entry.category, catalogued=True)
-        if off.id is None:
-            # match_by_statute matched the catalogue's section as a prefix of the one given:
-            # "9(1)(a)" is burglary under section 9.
-            return ResolvedOffence(ref, key_match)
+        return ResolvedOffence(ref, key_match)
     ref = OffenceRef(id=off.id, statute=statute, section=section,
-                     title=off.title if off.id is None else ref.title,
-                     category=off.category if off.id is None else ref.category,
+                     title=off.title if off.id is None else entry.title,
+                     category=off.category if off.id is None else entry.category,
                      catalogued=False)
-    return ResolvedOffence(ref, None)
+    tied = matches_by_statute(cat, statute, section) if cat is not None else []
+    return ResolvedOffence(ref, None, tuple(tied) if len(tied) > 1 else ())
 
 
 def charge_facts(ruleset: Ruleset, offence: ResolvedOffence,

@@ -634,10 +634,62 @@ _FAVOUR = {"protected": 3, "undetermined": 2, "not_protected": 1, "excluded_offe
 
 def evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
                    deciding: bool = False) -> pl.DataFrame:
-    """Evaluate a table of *valid* typed case rows (see :func:`_evaluate_cases`). Under lex
-    mitior with a predecessor, as ``evaluate_count`` does: an act before the provision began
-    gets the more favourable of the predecessor's result and this provision's; an act that
-    may fall on either side stands only if both sides agree."""
+    """Evaluate a table of *valid* typed case rows (see :func:`_evaluate_cases`). As
+    ``evaluate_count`` does, a statute and section that hold several catalogued offences are
+    read as each of them, and the result stands only if every reading gives it."""
+    out = _lex_mitior_cases(frame, ruleset, as_of, deciding=deciding)
+    catalogue = catalogues().get(ruleset.spec.catalogue or "")
+    if catalogue is None:
+        return out
+    keyed, offences = _with_offence_codes(frame, ruleset)
+    tied = {code: o.candidates for code, o in offences.items() if o.candidates}
+    if not tied:
+        return out
+    c = COLUMNS
+    runs = []
+    for k in range(max(len(keys) for keys in tied.values())):
+        ids = {code: catalogue.full_id(keys[k]) for code, keys in tied.items() if len(keys) > k}
+        reading = keyed.filter(pl.col(_OFFENCE).is_in(list(ids))).with_columns(
+            pl.col(_OFFENCE).replace_strict(ids, return_dtype=pl.String).alias(c.offence),
+            *(pl.lit(None, dtype=pl.String).alias(name)
+              for name in (c.statute, c.section, c.category))).drop(_OFFENCE)
+        runs.append(_lex_mitior_cases(reading, ruleset, as_of, deciding=deciding)
+                    .with_columns(pl.lit(k, dtype=pl.Int32).alias("__reading")))
+    aggregates = [pl.col("result").n_unique().alias("__results"),
+                  pl.col("result").first().alias("__result"),
+                  pl.col("legal_effect").first().alias("__legal_effect"),
+                  pl.col("limb").n_unique().alias("__limbs"),
+                  pl.col("limb").first().alias("__limb")]
+    if deciding:
+        aggregates.append(pl.col("deciding").explode().alias("__deciding"))
+    merged = (pl.concat(runs, how="vertical").sort([ROW, "__reading"])
+              .group_by(ROW, maintain_order=True).agg(aggregates))
+    same = pl.col("__results") == 1
+    picked = {
+        "result": pl.when(same).then(pl.col("__result"))
+        .otherwise(_lit("undetermined", RESULT_DTYPE)),
+        "legal_effect": pl.when(same).then(pl.col("__legal_effect"))
+        .otherwise(_lit(None, LEGAL_EFFECT_DTYPE)),
+        "limb": pl.when(same & (pl.col("__limbs") == 1)).then(pl.col("__limb"))
+        .otherwise(_lit(None, LIMB_DTYPE)),
+    }
+    if deciding:
+        ids_expr = pl.col("__deciding").list.drop_nulls().list.unique(maintain_order=True)
+        picked["deciding"] = pl.when(same).then(ids_expr).otherwise(ids_expr.list.head(0))
+    merged = merged.select(pl.col(ROW), *(e.alias(f"__m_{name}") for name, e in picked.items()))
+    joined = out.join(merged, on=ROW, how="left")
+    has = pl.col("__m_result").is_not_null()
+    return joined.select(pl.col(ROW), *(
+        pl.when(has).then(pl.col(f"__m_{col}")).otherwise(pl.col(col)).alias(col)
+        for col in out.columns if col != ROW))
+
+
+def _lex_mitior_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
+                      deciding: bool = False) -> pl.DataFrame:
+    """:func:`_evaluate_cases`, and under lex mitior with a predecessor, as
+    ``evaluate_count`` does: an act before the provision began gets the more favourable of
+    the predecessor's result and this provision's; an act that may fall on either side stands
+    only if both sides agree."""
     out = _evaluate_cases(frame, ruleset, as_of, deciding=deciding)
     temporal = ruleset.spec.temporal
     if temporal.rule != "lex_mitior" or temporal.predecessor is None:

@@ -172,3 +172,22 @@ def test_vectorised_matches_reference_on_a_variant(variant_path: str,
     thresholds."""
     drawn, table = data.draw(tables("uk-ew"), label="table")
     _check_table(drawn, table, _load(variant_path))
+
+
+def test_a_section_holding_several_offences_is_read_each_way_by_both_engines() -> None:
+    """Misuse of Drugs Act 1971 s.5(2) holds one offence per class of drug in the Northern
+    Ireland catalogue. In 2020 Class A possession was excluded and Class B carved back in, so
+    the readings differ; from 28 April 2022 no class is excluded, so they agree."""
+    table = pl.DataFrame({
+        "offence_statute": ["Misuse of Drugs Act 1971"] * 2, "offence_section": ["5(2)"] * 2,
+        "act_date": [dt.date(2020, 6, 1), dt.date(2023, 6, 1)],
+        "date_of_birth": [dt.date(1990, 1, 1)] * 2, "participation": ["principal"] * 2,
+        "victim_of_trafficking": [True] * 2, "exploitation_types": ["forced_criminality"] * 2,
+        "compelled": [True] * 2, "compulsion_is_exploitation_conduct": [True] * 2,
+        "reasonable_person_no_realistic_alternative": [True] * 2})
+    runs = [nonpunish.evaluate_table(table, "uk-ni/hte-act-2015/s22", as_of=AS_OF,
+                                     engine=engine, explain=True).results
+            .select("result", "limb", "deciding_elements").to_dicts()
+            for engine in ("vectorised", "reference")]
+    assert runs[0] == runs[1]
+    assert [r["result"] for r in runs[0]] == ["undetermined", "protected"]
