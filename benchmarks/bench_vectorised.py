@@ -1,7 +1,7 @@
 """Population-scale evaluation: the vectorised engine against a hand-written polars baseline.
 
 Run:  python benchmarks/bench_vectorised.py [--rows N] [--repeat R] [--sample S]
-                                            [--table-rows N]
+                                            [--table-rows N] [--variants]
 
 Each measurement runs in a fresh child process, so its peak resident memory (``ru_maxrss``)
 is its own: generating the data, evaluating it ``--repeat`` times, nothing else. Reported:
@@ -16,6 +16,8 @@ is its own: generating the data, evaluating it ``--repeat`` times, nothing else.
 * **table, end to end**: ``nonpunish.evaluate_table`` on a synthetic table of *case columns*
   (offence ids, dates of birth and of the act, findings, evidence levels, a set fact as
   text): reading, checking, preparing and evaluating (``--table-rows``, default N);
+* **Dutch variants** (``--variants``): the same end-to-end table under every named variant of
+  the proposed art. 273f clause;
 * **reference**: the reference evaluator's rate on an S-row sample (default 2,000): the
   whole reasoned outcome per row (``evaluate_table(engine="reference")``), and its engine
   alone (``evaluate_nodes`` and the result) over prepared rows.
@@ -200,6 +202,14 @@ def child(kind: str, rows: int, repeat: int) -> dict[str, Any]:
         return {"seconds": seconds, "rows": rows, "data_mib": data_mib,
                 "rss_after_data_mib": after_data, "peak_mib": _peak_mib(),
                 "results": summary.results, "rejected": summary.rejected}
+    if kind.startswith("variant:"):
+        variant = nonpunish.load_ruleset(kind.removeprefix("variant:"))
+        table = case_table(rows)
+        seconds, out = _median_time(
+            lambda: nonpunish.evaluate_table(table, variant, as_of=AS_OF), repeat)
+        summary = out.summary()
+        return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib(),
+                "results": summary.results, "rejected": summary.rejected}
     if kind == "reference-table":
         table = case_table(rows)
         seconds, out = _median_time(
@@ -251,6 +261,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sample", type=int, default=2_000)
     parser.add_argument("--table-rows", type=int, default=None)
+    parser.add_argument("--variants", action="store_true",
+                        help="also time the table under every Dutch variant")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -276,6 +288,14 @@ def main() -> None:
           f"{t_rows / table['seconds']:>14,.0f} rows/s  peak RSS {table['peak_mib']:7.0f} MiB "
           f"(input {table['data_mib']:.0f} MiB; {table['rss_after_data_mib']:.0f} MiB after "
           f"generating it) for {t_rows:,} rows of case columns; {table['rejected']} rejected")
+    if args.variants:
+        for info in nonpunish.list_rulesets():
+            if info.variant_of != "nl/proposal/273f-non-punishment":
+                continue
+            m = measure(f"variant:{info.id}", t_rows, max(1, min(args.repeat, 3)))
+            print(f"{info.id.split('@')[1]:26} {m['seconds'] * 1000:9.1f} ms  "
+                  f"{t_rows / m['seconds']:>14,.0f} rows/s  peak RSS {m['peak_mib']:7.0f} MiB"
+                  f"  {m['results']}")
     s = args.sample
     ref_table = measure("reference-table", s, max(1, min(args.repeat, 3)))
     ref_engine = measure("reference-engine", s, args.repeat)
