@@ -52,8 +52,10 @@ from ._outcome import (
     Question,
     outcome_json_schema,
 )
+from ._plot import plot_changes, plot_coverage
 from ._render import render
 from ._ruleset import Ruleset
+from ._synthetic import synthesise
 
 __all__ = [
     "AgeRange",
@@ -97,9 +99,12 @@ __all__ = [
     "load_ruleset",
     "outcome_json_schema",
     "parse_case",
+    "plot_changes",
+    "plot_coverage",
     "read_case",
     "render",
     "render_comparison",
     "ruleset_json_schema",
     "sensitivity",
+    "synthesise",
 ]

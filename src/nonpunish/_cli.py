@@ -1,5 +1,6 @@
-"""The ``nonpunish`` command: list, show, evaluate and validate rulesets and cases, and
-evaluate a table of cases (``batch``).
+"""The ``nonpunish`` command: list, show, evaluate and validate rulesets and cases, evaluate a
+table of cases (``batch``), and model a table or a synthetic population under several
+rulesets (``model``).
 
 Only the result goes to stdout. A mistake in the input is one line on stderr,
 ``nonpunish: error: <what, where> [code]``, and exit status 2; nothing else is printed, and
@@ -37,6 +38,9 @@ RULESET_SCHEMA = "nonpunish-ruleset/1"
 EXCLUSION_LIST_SCHEMA = "nonpunish-exclusion-list/1"
 SCHEMA_NAMES = ("case", "outcome", "ruleset")
 TABLE_FORMATS = ("csv", "parquet", "json")
+MODEL_FORMATS = ("text", "csv", "json")
+#: TABLE of `nonpunish model` that names a synthetic population's spec.
+SYNTHETIC = "synthetic:"
 
 
 # --- argument parsing ------------------------------------------------------------------------
@@ -68,6 +72,26 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number, 1 or more: {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number, 0 or more: {text!r}")
+    return value
 
 
 def _parser() -> _Parser:
@@ -152,6 +176,48 @@ def _parser() -> _Parser:
                    "file's extension, else csv)")
     p.add_argument("--rejects", type=Path, metavar="FILE",
                    help="write the rejected rows to FILE (format from its extension)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (one is shown on a terminal while the table is "
+                   "evaluated)")
+
+    p = sub.add_parser(
+        "model", help="a table of cases, or a synthetic population, under several rulesets: "
+        "coverage, changes and charts",
+        description="Evaluate every row of TABLE (a .csv, .parquet or .jsonl file, or "
+        "synthetic:SPEC.yaml for a synthetic population drawn with --rows and --seed) under "
+        "each ruleset given with --ruleset, and print how many cases each puts in each result "
+        "and legal effect (nonpunish.coverage); with --changes and two rulesets, the rows "
+        "whose outcome differs. Needs polars: pip install 'nonpunish[model]'; --plot needs "
+        "matplotlib: pip install 'nonpunish[plot]'.")
+    p.add_argument("table", metavar="TABLE",
+                   help="a .csv, .parquet or .jsonl file, or synthetic:SPEC.yaml")
+    p.add_argument("--ruleset", action="append", metavar="RULESET", dest="rulesets",
+                   help="a ruleset id, RULESET@VARIANT, or a ruleset or variant file; repeat "
+                   "for several")
+    p.add_argument("--mapping", type=Path, metavar="FILE",
+                   help="a YAML or JSON file mapping your column names and codes to the fact "
+                   "vocabulary's")
+    p.add_argument("--weights", metavar="COLUMN",
+                   help="a column of non-negative weights, summed by result and legal effect")
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                   help="the date to evaluate on (default: today), for reproducible results")
+    p.add_argument("--format", choices=MODEL_FORMATS,
+                   help="text, csv or json (default: from the --output file's extension, "
+                   "else text)")
+    p.add_argument("--output", type=Path, metavar="FILE",
+                   help="write the coverage (and changes) to FILE instead of standard output")
+    p.add_argument("--plot", type=Path, metavar="FILE",
+                   help="draw the coverage as stacked bars in FILE (.png or .svg); with "
+                   "--changes, the changes in FILE-changes beside it")
+    p.add_argument("--changes", action="store_true",
+                   help="also list the rows whose result, legal effect or limb differ between "
+                   "the two rulesets")
+    p.add_argument("--rows", type=_positive, metavar="N",
+                   help="the number of rows of a synthetic population")
+    p.add_argument("--seed", type=_seed, metavar="S",
+                   help="the seed of a synthetic population (the same seed, the same rows)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (one is shown on a terminal, a step per ruleset)")
 
     p = sub.add_parser("validate", help="check a case or ruleset file")
     p.add_argument("file", metavar="FILE", help="a case (JSON or YAML, - for stdin), a "
@@ -335,14 +401,243 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     rejects_fmt = (None if rejects is None else
                    _EXTENSIONS.get(rejects.suffix.lower()) or
                    _table_format(rejects, args.format, "--rejects"))
-    outcome = evaluate_table(Path(table), ruleset, as_of=args.as_of,
-                             mapping=args.mapping, engine=args.engine,
-                             weights=args.weights, explain=args.explain)
+    with _Progress(1, enabled=not args.no_progress) as progress:
+        progress.start(str(ruleset))
+        outcome = evaluate_table(Path(table), ruleset, as_of=args.as_of,
+                                 mapping=args.mapping, engine=args.engine,
+                                 weights=args.weights, explain=args.explain)
+        progress.step()
     _write_table(outcome.results, fmt, output)
     if rejects is not None and rejects_fmt is not None:
         _write_table(outcome.rejects, rejects_fmt, rejects)
     sys.stdout.flush()
     sys.stderr.write(f"{outcome.summary()}\n")
+    return 0
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+class _Progress:
+    """A progress bar on stderr, one step per unit of work (a ruleset), shown only when
+    stderr is a terminal and it is not turned off. It is cleared from the terminal when the
+    run ends, so only the output stays."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self._bar: Any = None
+        isatty = getattr(sys.stderr, "isatty", None)
+        if not enabled or total < 1 or not (callable(isatty) and isatty()):
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:  # pragma: no cover - a core dependency
+            return
+        self._bar = tqdm(total=total, desc="evaluating", unit="ruleset", file=sys.stderr,
+                         leave=False, dynamic_ncols=True, mininterval=0)
+
+    def start(self, label: str) -> None:
+        """Say which unit is running."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(label)
+
+    def step(self) -> None:
+        """One unit done."""
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+# --- model: a table under several rulesets ------------------------------------------------------
+
+_MODEL_EXTENSIONS = {".csv": "csv", ".json": "json", ".txt": "text"}
+
+
+def _changes_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}-changes{path.suffix}")
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"
+
+
+def _columns_text(rows: list[tuple[str, ...]], right: frozenset[int] = frozenset()) -> str:
+    """Rows of cells as aligned text; the columns in ``right`` are aligned right."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = [r[c].rjust(widths[c]) if c in right else r[c].ljust(widths[c])
+                 for c in range(len(r))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _model_text(cov: pl.DataFrame, outcomes: list[Any], labels: list[str],
+                changed: pl.DataFrame | None, weighted: bool, header: str | None) -> str:
+    head = ["RULESET", "RESULT", "EFFECT", "CASES", "SHARE"]
+    if weighted:
+        head += ["WEIGHTED", "WEIGHTED SHARE"]
+    rows: list[tuple[str, ...]] = [tuple(head)]
+    for r in cov.iter_rows(named=True):
+        row = [r["label"], r["result"].replace("_", " "),
+               (r["legal_effect"] or "-").replace("_", " "), str(r["cases"]),
+               _percent(r["share"])]
+        if weighted:
+            row += [f"{r['weighted']:g}", _percent(r["weighted_share"])]
+        rows.append(tuple(row))
+    parts = [header] if header else []
+    parts.append(_columns_text(rows, frozenset({3, 4, 5, 6})))
+    parts.append("\n".join(
+        f"{label}: {o.rows} rows, {o.results.height} evaluated, "
+        f"{o.summary().rejected} rejected" for label, o in zip(labels, outcomes, strict=True)))
+    if changed is not None:
+        parts.append(_changes_text(changed, labels, outcomes[0].results.height))
+    return "\n\n".join(parts) + "\n"
+
+
+def _band(result: str | None, effect: str | None) -> str:
+    text = (result or "-").replace("_", " ")
+    return f"{text} ({effect.replace('_', ' ')})" if effect else text
+
+
+def _changes_text(changed: pl.DataFrame, labels: list[str], evaluated: int) -> str:
+    lines = [f"Changed from {labels[0]} to {labels[1]}: {changed.height} of {evaluated} "
+             "evaluated rows"]
+    if not changed.height:
+        return lines[0]
+    moves = (changed.group_by("result_before", "legal_effect_before", "result_after",
+                              "legal_effect_after").len()
+             .sort("len", "result_before", "result_after", descending=[True, False, False]))
+    for rb, eb, ra, ea, n in moves.iter_rows():
+        lines.append(f"  {_band(rb, eb)} -> {_band(ra, ea)}: {n}")
+    has_id = "case_id" in changed.columns
+    head = ["ROW", *(["CASE ID"] if has_id else []), "RESULT BEFORE", "RESULT AFTER",
+            "EFFECT BEFORE", "EFFECT AFTER", "LIMB BEFORE", "LIMB AFTER"]
+    rows: list[tuple[str, ...]] = [tuple(head)]
+    for r in changed.iter_rows(named=True):
+        rows.append((str(r["row"]), *([r["case_id"] or "-"] if has_id else []),
+                     *(((r[c] or "-").replace("_", " "))
+                       for c in ("result_before", "result_after", "legal_effect_before",
+                                 "legal_effect_after", "limb_before", "limb_after"))))
+    return "\n".join(lines) + "\n\n" + _columns_text(rows, frozenset({0}))
+
+
+def _model_json(cov: pl.DataFrame, outcomes: list[Any], labels: list[str],
+                changed: pl.DataFrame | None, table: dict[str, Any]) -> str:
+    import polars as pl
+
+    def plain(frame: pl.DataFrame) -> list[dict[str, Any]]:
+        return frame.with_columns(pl.col(pl.Enum).cast(pl.String)).to_dicts()
+
+    data: dict[str, Any] = {
+        "library_version": _api.__version__,
+        "as_of": outcomes[0].as_of.isoformat(),
+        "table": table,
+        "runs": [{"label": label, "ruleset_id": o.ruleset_id,
+                  "ruleset_content_hash": o.ruleset_content_hash, "rows": o.rows,
+                  "evaluated": o.results.height, "rejected": o.summary().rejected}
+                 for label, o in zip(labels, outcomes, strict=True)],
+        "coverage": plain(cov),
+    }
+    if changed is not None:
+        data["changes"] = plain(changed)
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _write_text(text: str, path: Path | None) -> None:
+    if path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the output: {exc.strerror or type(exc).__name__}",
+                         code="output_unwritable", location=str(path)) from None
+
+
+def _cmd_model(args: argparse.Namespace) -> int:
+    from ._batch import read_table
+    from ._coverage import changes, coverage
+
+    rulesets: list[str] = args.rulesets or []
+    if not rulesets:
+        raise _UsageError("give at least one --ruleset RULESET")
+    if len(set(rulesets)) != len(rulesets):
+        raise _UsageError("a --ruleset is given twice")
+    if args.changes and len(rulesets) != 2:
+        raise _UsageError("--changes compares two runs: give exactly two --ruleset")
+    source: str = args.table
+    rows: int | None = args.rows
+    seed: int | None = args.seed
+    synthetic = source.startswith(SYNTHETIC)
+    spec = source[len(SYNTHETIC):]
+    if synthetic:
+        if not spec:
+            raise _UsageError("give the spec of the synthetic population: synthetic:SPEC.yaml")
+        if rows is None or seed is None:
+            raise _UsageError("a synthetic population needs --rows N and --seed S")
+        if args.mapping is not None or args.weights is not None:
+            raise _UsageError("--mapping and --weights are for a table of your own, not a "
+                              "synthetic population")
+    elif rows is not None or seed is not None:
+        raise _UsageError("--rows and --seed are for a synthetic population "
+                          "(TABLE synthetic:SPEC.yaml)")
+    output: Path | None = args.output
+    fmt: str = args.format or (_MODEL_EXTENSIONS.get(output.suffix.lower(), "text")
+                               if output is not None else "text")
+    if args.changes and fmt == "csv" and output is None:
+        raise _UsageError("--changes with --format csv needs --output FILE (the changed rows "
+                          "go to FILE-changes.csv)")
+    plot: Path | None = args.plot
+    if plot is not None:
+        from ._plot import plot_format, require_matplotlib
+
+        plot_format(plot)
+        require_matplotlib()
+    as_of: dt.date = args.as_of or dt.date.today()
+    loaded = [_api.load_ruleset(_ruleset_arg(r)) for r in rulesets]
+    if synthetic:
+        from ._synthetic import synthesise
+
+        assert rows is not None and seed is not None  # checked above
+        table = synthesise(Path(spec), rows, seed=seed)
+        described: dict[str, Any] = {"synthetic": spec, "rows": rows, "seed": seed}
+        header: str | None = (f"Synthetic population: {rows} rows drawn from {spec} "
+                              f"with seed {seed} (random draws, not data about real "
+                              "people)")
+    else:
+        table = read_table(Path(source))
+        described = {"path": source}
+        header = None
+    outcomes = []
+    with _Progress(len(loaded), enabled=not args.no_progress) as progress:
+        for label, rs in zip(rulesets, loaded, strict=True):
+            progress.start(label)
+            outcomes.append(evaluate_table(table, rs, as_of=as_of, mapping=args.mapping,
+                                           weights=args.weights))
+            progress.step()
+    cov = coverage(*outcomes, labels=rulesets)
+    changed = changes(outcomes[0], outcomes[1]) if args.changes else None
+    weighted = args.weights is not None
+    if fmt == "text":
+        _write_text(_model_text(cov, outcomes, rulesets, changed, weighted, header), output)
+    elif fmt == "json":
+        _write_text(_model_json(cov, outcomes, rulesets, changed, described), output)
+    else:
+        _write_table(cov, "csv", output)
+        if changed is not None and output is not None:
+            _write_table(changed, "csv", _changes_path(output))
+    if plot is not None:
+        from ._plot import plot_changes, plot_coverage
+
+        plot_coverage(cov, plot, value="weighted_share" if weighted else "share")
+        if changed is not None:
+            plot_changes(changed, _changes_path(plot), labels=rulesets)
     return 0
 
 
@@ -355,6 +650,8 @@ def _kind_of(doc: Document) -> str:
         return "exclusion list"
     if schema == "nonpunish-variant/1":
         return "variant"
+    if schema == "nonpunish-synthetic/1":
+        return "synthetic population spec"
     if schema is not None and isinstance(schema, str) and schema.startswith("nonpunish-"):
         raise InputError(f"cannot validate a {schema!r} file on its own",
                          code="unknown_schema", location=doc.where(("schema",)))
@@ -378,6 +675,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if kind in ("ruleset", "variant"):
         rs = _api.load_ruleset(Path(source))
         _out(f"{source}: valid {kind} {rs.id}")
+    elif kind == "synthetic population spec":
+        from ._synthetic import load_spec
+
+        load_spec(Path(source))
+        _out(f"{source}: valid {kind}")
     elif kind == "exclusion list":
         xl = load_exclusion_list(Path(source), _check_fact)
         _out(f"{source}: valid exclusion list {xl.id} ({len(xl.entries)} entries)")
@@ -647,6 +949,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "show": _cmd_show,
     "evaluate": _cmd_evaluate,
     "batch": _cmd_batch,
+    "model": _cmd_model,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
 }
