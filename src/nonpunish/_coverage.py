@@ -197,6 +197,22 @@ def sensitivity(table: Any, ruleset: str | Path | Ruleset, *,
                                          for p, _, _ in runs]},
                         schema={"label": pl.String, "parameter": pl.String,
                                 "option": pl.String, "base_option": pl.String})
+    # Every band any run reaches is shown for every run (0 where a run has none), so a band
+    # that a choice empties shows its fall.
+    keys = ["result", "legal_effect"]
+    weighted = weights is not None
+    reached = cov.filter(pl.col("cases") > 0).select(keys).unique()
+    empty = cov.select(keys).unique().join(reached.select("result"), on="result", how="anti")
+    bands = pl.concat([reached, empty])
+    totals = cov.select("label", "rejected").unique(subset="label")
+    cov = (meta.select("label").join(bands, how="cross").join(totals, on="label")
+           .join(cov.drop("rejected"), on=["label", *keys], how="left", nulls_equal=True)
+           .with_columns(pl.col("cases").fill_null(0), pl.col("share").fill_null(0.0),
+                         *(pl.col(c).fill_null(0.0) if weighted else pl.col(c)
+                           for c in ("weighted", "weighted_share")))
+           .sort(pl.col("label").replace_strict({x: i for i, x in enumerate(labels)},
+                                                 return_dtype=pl.Int32), "result", "legal_effect",
+                 nulls_last=True))
     base_share = cov.filter(pl.col("label") == labels[0]).select(
         "result", "legal_effect", pl.col("share").alias("base_share"))
     out = (cov.join(meta, on="label", how="left")
