@@ -33,6 +33,7 @@ from ._case import (
 )
 from ._compare import Comparison, ComparisonRow, render_comparison
 from ._coverage import changes, coverage, sensitivity
+from ._dask import evaluate_dask
 from ._errors import (
     CaseError,
     EngineUnavailableError,
@@ -93,6 +94,7 @@ __all__ = [
     "compare",
     "coverage",
     "evaluate",
+    "evaluate_dask",
     "evaluate_table",
     "json_schemas",
     "list_rulesets",
