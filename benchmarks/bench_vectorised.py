@@ -1,7 +1,7 @@
 """Population-scale evaluation: the vectorised engine against a hand-written polars baseline.
 
 Run:  python benchmarks/bench_vectorised.py [--rows N] [--repeat R] [--sample S]
-                                            [--table-rows N] [--variants]
+                                            [--table-rows N] [--variants] [--explain-rows N]
 
 Each measurement runs in a fresh child process, so its peak resident memory (``ru_maxrss``)
 is its own: generating the data, evaluating it ``--repeat`` times, nothing else. Reported:
@@ -12,12 +12,15 @@ is its own: generating the data, evaluating it ``--repeat`` times, nothing else.
 * **hand-written**: one polars expression of the same s.45 logic, written by hand, over the
   same rows (the baseline; its output is checked equal to the engine's);
 * **ratio** engine / hand-written (target: at most 1.5), and peak memory (target: under
-  2 GiB at 10,000,000 rows);
+  2 GiB at 10,000,000 rows); and the engine again with the deciding elements switched on;
 * **table, end to end**: ``nonpunish.evaluate_table`` on a synthetic table of *case columns*
   (offence ids, dates of birth and of the act, findings, evidence levels, a set fact as
   text): reading, checking, preparing and evaluating (``--table-rows``, default N);
 * **Dutch variants** (``--variants``): the same end-to-end table under every named variant of
   the proposed art. 273f clause;
+* **explained** (``--explain-rows N``, default 100,000): the end-to-end table with
+  ``explain=True``: the deciding elements from the vectorised engine, and the open questions
+  of every undetermined row from the reference evaluator;
 * **reference**: the reference evaluator's rate on an S-row sample (default 2,000): the
   whole reasoned outcome per row (``evaluate_table(engine="reference")``), and its engine
   alone (``evaluate_nodes`` and the result) over prepared rows.
@@ -179,12 +182,13 @@ def child(kind: str, rows: int, repeat: int) -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
     rs = nonpunish.load_ruleset(RULESET)
     engine = vectorised_engine(rs)
-    if kind in ("engine", "hand"):
+    if kind in ("engine", "hand", "engine-deciding"):
         frame = prepared_rows(rows)
         data_mib = frame.estimated_size() / MIB
         after_data = _peak_mib()
-        fn = (lambda: engine.evaluate(frame)) if kind == "engine" else (
-            lambda: handwritten(frame))
+        fn = ((lambda: engine.evaluate(frame)) if kind == "engine" else
+              (lambda: engine.evaluate(frame, deciding=True)) if kind == "engine-deciding"
+              else (lambda: handwritten(frame)))
         seconds, out = _median_time(fn, repeat)
         check = out.get_column("result").value_counts().sort("result").to_dicts()
         if kind == "engine":  # the outputs agree with the baseline, row for row
@@ -201,6 +205,13 @@ def child(kind: str, rows: int, repeat: int) -> dict[str, Any]:
         summary = out.summary()
         return {"seconds": seconds, "rows": rows, "data_mib": data_mib,
                 "rss_after_data_mib": after_data, "peak_mib": _peak_mib(),
+                "results": summary.results, "rejected": summary.rejected}
+    if kind == "table-explain":
+        table = case_table(rows)
+        seconds, out = _median_time(
+            lambda: nonpunish.evaluate_table(table, rs, as_of=AS_OF, explain=True), repeat)
+        summary = out.summary()
+        return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib(),
                 "results": summary.results, "rejected": summary.rejected}
     if kind.startswith("variant:"):
         variant = nonpunish.load_ruleset(kind.removeprefix("variant:"))
@@ -261,6 +272,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sample", type=int, default=2_000)
     parser.add_argument("--table-rows", type=int, default=None)
+    parser.add_argument("--explain-rows", type=int, default=100_000)
     parser.add_argument("--variants", action="store_true",
                         help="also time the table under every Dutch variant")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -280,7 +292,11 @@ def main() -> None:
               f"{m['rss_after_data_mib']:.0f} MiB after generating it)")
     ratio = eng["seconds"] / hand["seconds"]
     print(f"{'ratio engine / hand':26} {ratio:9.2f}    (target <= 1.5)")
-    print(f"results: {eng['results']}\n")
+    print(f"results: {eng['results']}")
+    dec = measure("engine-deciding", n, args.repeat)
+    print(f"{'engine, deciding elements':26} {dec['seconds'] * 1000:9.1f} ms  "
+          f"{n / dec['seconds']:>14,.0f} rows/s  peak RSS {dec['peak_mib']:7.0f} MiB  "
+          f"(ratio to hand-written {dec['seconds'] / hand['seconds']:.2f})\n")
 
     t_rows = args.table_rows or n
     table = measure("table", t_rows, max(1, min(args.repeat, 3)))
@@ -288,6 +304,12 @@ def main() -> None:
           f"{t_rows / table['seconds']:>14,.0f} rows/s  peak RSS {table['peak_mib']:7.0f} MiB "
           f"(input {table['data_mib']:.0f} MiB; {table['rss_after_data_mib']:.0f} MiB after "
           f"generating it) for {t_rows:,} rows of case columns; {table['rejected']} rejected")
+    e_rows = args.explain_rows
+    expl = measure("table-explain", e_rows, max(1, min(args.repeat, 3)))
+    print(f"{'table, explained':26} {expl['seconds'] * 1000:9.1f} ms  "
+          f"{e_rows / expl['seconds']:>14,.0f} rows/s  peak RSS {expl['peak_mib']:7.0f} MiB  "
+          f"for {e_rows:,} rows (deciding elements, and questions for "
+          f"{expl['results']['undetermined']:,} undetermined rows)")
     if args.variants:
         for info in nonpunish.list_rulesets():
             if info.variant_of != "nl/proposal/273f-non-punishment":

@@ -23,6 +23,7 @@ from nonpunish._offences import catalogues
 from strategies import (
     AS_OF,
     LEAP_DOBS,
+    adverse_facts,
     answers,
     cases,
     fact_values,
@@ -376,11 +377,16 @@ def test_every_question_can_matter(ruleset_id: str, data: st.DataObject) -> None
 # --- 9. monotonicity of evidence --------------------------------------------------------------
 
 def _evidence_points(case: dict[str, Any]) -> list[tuple[int | None, str]]:
-    """(count index or None for the case's facts, fact) of every state of the evidence."""
+    """(count index or None for the case's facts, fact) of every state of the evidence on a
+    finding that favours the person (not one whose truth counts against them, such as having
+    acted voluntarily: stronger evidence of that is not evidence for the defendant)."""
+    adverse = adverse_facts()
     out: list[tuple[int | None, str]] = [
-        (None, n) for n, v in (case.get("facts") or {}).items() if isinstance(v, dict)]
+        (None, n) for n, v in (case.get("facts") or {}).items()
+        if isinstance(v, dict) and n not in adverse]
     for i, count in enumerate(case["counts"]):
-        out += [(i, n) for n, v in (count.get("facts") or {}).items() if isinstance(v, dict)]
+        out += [(i, n) for n, v in (count.get("facts") or {}).items()
+                if isinstance(v, dict) and n not in adverse]
     return out
 
 
