@@ -137,8 +137,9 @@ class _VersionExprs:
     levels: tuple[tuple[pl.Expr, ...], ...]
     result: pl.Expr
     limb: pl.Expr
-    #: Candidate deciding element ids (string columns, null unless they apply), in order.
-    deciding: list[pl.Expr]
+    #: Candidate deciding elements, in order: a condition (on the node, ``result`` and
+    #: ``limb`` columns) and the element id it adds.
+    deciding: list[tuple[pl.Expr, str]]
 
 
 class VectorisedEngine:
@@ -215,7 +216,7 @@ class VectorisedEngine:
                              deciding)
 
     def _deciding(self, cv: CompiledVersion, exprs: Sequence[pl.Expr],
-                  excluded: pl.Expr | None) -> list[pl.Expr]:
+                  excluded: pl.Expr | None) -> list[tuple[pl.Expr, str]]:
         """The deciding elements, as ``_reason`` gives them for one scenario, as candidate
         ids in order, each a string column that is null unless its condition holds (read
         from the node columns and the ``result`` and ``limb`` columns). At most one of the
@@ -244,7 +245,7 @@ class VectorisedEngine:
         if excluded is not None:
             ids.append(((result == pl.lit("undetermined")) & excluded.is_null(),
                         "not-excluded"))
-        return [pl.when(cond).then(pl.lit(i)) for cond, i in ids]
+        return ids
 
     def _by_version(self, part: Callable[[_VersionExprs], pl.Expr],
                     out_of_force: pl.Expr) -> pl.Expr:
@@ -275,15 +276,32 @@ class VectorisedEngine:
         lf = (self.with_nodes(prepared.lazy())
               .with_columns(result.alias("result"), limb.alias("limb"))
               .with_columns(effect.alias("legal_effect")))
-        if deciding:
-            # Only string columns go into the list (no list literals): polars 1.2x got
-            # the length of when/then chains over list literals wrong.
-            version = pl.col(VERSION)
-            ids = [pl.when(version == k).then(cand) for k, v in enumerate(self._versions)
-                   for cand in v.deciding]
-            lf = lf.with_columns(pl.concat_list(ids).list.drop_nulls().alias("deciding"))
-            out.append("deciding")
-        return lf.select(out).collect()
+        if not deciding:
+            return lf.select(out).collect()
+        # Which candidates apply to a row, as bits of a few integer columns; the few distinct
+        # patterns are turned into lists of ids once and joined back, which is far cheaper
+        # than building a list in every row.
+        version = pl.col(VERSION)
+        pairs = [((version == k) & cond, ident) for k, v in enumerate(self._versions)
+                 for cond, ident in v.deciding]
+        masks = []
+        for c, start in enumerate(range(0, max(len(pairs), 1), 63)):
+            chunk = pairs[start:start + 63]
+            bits = [pl.when(cond).then(pl.lit(1 << j, dtype=pl.UInt64))
+                    .otherwise(pl.lit(0, dtype=pl.UInt64)) for j, (cond, _) in enumerate(chunk)]
+            masks.append((pl.sum_horizontal(bits) if bits else pl.lit(0, dtype=pl.UInt64))
+                         .cast(pl.UInt64).alias(f"__dm{c}"))
+        names = [m.meta.output_name() for m in masks]
+        frame = lf.with_columns(masks).select([*out, *names]).collect()
+        patterns = frame.select(names).unique()
+        lists = []
+        for row in patterns.iter_rows():
+            ids = [pairs[c * 63 + j][1] for c, mask in enumerate(row)
+                   for j in range(63) if mask >> j & 1]
+            lists.append(ids)
+        lookup = patterns.with_columns(pl.Series("deciding", lists, dtype=pl.List(pl.String)))
+        return (frame.join(lookup, on=names, how="left", maintain_order="left")
+                .select([*out, "deciding"]))
 
 
 _engines: OwnedCache[Ruleset, VectorisedEngine] = OwnedCache()
