@@ -530,15 +530,33 @@ def elements_section(entry: Entry, cv: CompiledVersion, level: str) -> list[str]
 
 
 def exclusion_section(cv: CompiledVersion, level: str) -> list[str]:
+    """The version's exclusion list, and every other offence list its tree reads (such as
+    the offences carved back in from an exclusion by penalty)."""
     xl = cv.exclusion_list
     ref = cv.version.exclusions
-    if xl is None or ref is None:
-        return [f"{level} Exclusion list", "", "This version has no exclusion list.", ""]
-    out = [f"{level} Exclusion list: {esc(xl.provision)} ({esc(ref.citation)})", ""]
+    out: list[str] = []
+    if xl is not None and ref is not None:
+        out += list_section(xl, f"Exclusion list: {esc(xl.provision)} ({esc(ref.citation)})",
+                            ref.wording, level)
+    elif ref is not None:
+        out += [f"{level} Exclusions ({esc(ref.citation)})", "",
+                "Offences are excluded by a condition on the charge (see the element "
+                "`not-excluded` above), not by a list of their own.", ""]
+    else:
+        out += [f"{level} Exclusion list", "", "This version has no exclusion list.", ""]
+    for name, other in cv.lists.items():
+        out += list_section(other, f"Offence list {code(name)}: {esc(other.provision)}", None,
+                            level)
+    return out
+
+
+def list_section(xl: ExclusionList, heading: str, wording: str | None,
+                 level: str) -> list[str]:
+    out = [f"{level} {heading}", ""]
     out += [
         f"- **List:** {esc(xl.title.en)} ({code(xl.id)})",
         f"- **Instrument:** {esc(xl.instrument)}, {esc(xl.provision)}; {link(xl.url)}",
-        "- **Closed list:** " + ("yes: an offence that is not on it is not excluded"
+        "- **Closed list:** " + ("yes: an offence that is not on it is not listed"
                                  if xl.closed else "no"),
         f"- **Valid from:** {xl.valid_from}",
         f"- **Entries:** {len(xl.entries)} offences, {len(xl.ancillary)} ancillary paragraphs",
@@ -546,8 +564,8 @@ def exclusion_section(cv: CompiledVersion, level: str) -> list[str]:
     if xl.source:
         out.append(f"- **Source:** {esc(xl.source)}")
     out.append("")
-    if ref.wording:
-        out += [f"> {quote(ref.wording)}", ""]
+    if wording:
+        out += [f"> {quote(wording)}", ""]
     rows = []
     for e in xl.entries:
         cond = ""
