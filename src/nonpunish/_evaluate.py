@@ -131,8 +131,9 @@ def _with_lex_mitior(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
     if temporal.rule != "lex_mitior" or temporal.predecessor is None:
         return out
     start = ruleset.commencement
-    act_lo, act_hi = _act_bounds(count)
-    dob_lo, _ = _dob_bounds(case)
+    # Open ends stay None here: an act with no known start may lie before the change.
+    act_lo, act_hi = _bounds_or_none(count.act_date)
+    dob_lo, _ = _bounds_or_none(case.person.date_of_birth)
     if (act_lo is not None and act_lo >= start) or (dob_lo is not None and dob_lo >= start):
         return out  # the act cannot have been done before the change
     from ._ruleset import load_shipped
@@ -186,21 +187,10 @@ def _as_predecessors(ruleset: Ruleset, outcome: CountOutcome) -> CountOutcome:
                                caveats=_dedupe_caveats([*outcome.caveats, *extra]))
 
 
-def _dob_bounds(case: Case) -> tuple[dt.date | None, dt.date | None]:
-    dob = case.person.date_of_birth
-    if dob is None:
-        return None, None
-    if isinstance(dob, dt.date):
-        return dob, dob
-    return dob.earliest, dob.latest
-
-
-def _act_bounds(count: Count) -> tuple[dt.date | None, dt.date | None]:
-    if isinstance(count.act_date, dt.date):
-        return count.act_date, count.act_date
-    if count.act_date is None:
-        return None, None
-    return count.act_date.earliest, count.act_date.latest
+def _bounds_or_none(value: dt.date | DateRange | None) -> tuple[dt.date | None, dt.date | None]:
+    if value is None or isinstance(value, dt.date):
+        return value, value
+    return value.earliest, value.latest
 
 
 def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,

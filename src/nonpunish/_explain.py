@@ -376,22 +376,15 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
     cv = p.version
     if cv is None:
         end = ruleset.compiled[-1].version.valid_to
-        what = "decision" if spec.temporal.relevant_date == "decision" else "act"
-        what_nl = "beslissing" if what == "decision" else "feit"
-        if end is not None and p.date_lo > end:
-            reason = _text(f"Not in force for this {what}: {spec.provision} applied until "
-                           f"{fmt(end)}.",
-                           f"Niet van toepassing op deze {what_nl}: {spec.provision} gold tot "
-                           f"en met {fmt(end)}." if what == "decision" else
-                           f"Niet van toepassing op dit feit: {spec.provision} gold tot en met "
-                           f"{fmt(end)}.")
-        else:
-            reason = _text(f"Not in force for this {what}: {spec.provision} applies from "
-                           f"{fmt(ruleset.commencement)}.",
-                           f"Niet van toepassing op deze {what_nl}: {spec.provision} geldt "
-                           f"vanaf {fmt(ruleset.commencement)}." if what == "decision" else
-                           f"Niet van toepassing op dit feit: {spec.provision} geldt vanaf "
-                           f"{fmt(ruleset.commencement)}.")
+        ended = end is not None and p.date_lo > end
+        verb_en, verb_nl = ("applied until", "gold tot en met") if ended else (
+            "applies from", "geldt vanaf")
+        day = fmt(end if ended and end is not None else ruleset.commencement)
+        this_en, this_nl = (("this decision", "deze beslissing")
+                            if spec.temporal.relevant_date == "decision"
+                            else ("this act", "dit feit"))
+        reason = _text(f"Not in force for {this_en}: {spec.provision} {verb_en} {day}.",
+                       f"Niet van toepassing op {this_nl}: {spec.provision} {verb_nl} {day}.")
         return ScenarioResult(p, "not_in_force", None, [], [], None, [], [], reason, [])
     layout = _layout(ruleset, cv)
     findings, exclusion, listed, unverified, leaves = scenario_leaves(
