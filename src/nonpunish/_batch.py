@@ -944,7 +944,7 @@ def evaluate_table(table: Any, ruleset: str | Path | Ruleset, *, as_of: dt.date 
     ``weights``: the name of a column of non-negative numbers, carried into the results and
     summed by result in :meth:`TableOutcome.summary`.
     ``explain``: add the deciding elements and, for undetermined rows, the facts to ask
-    about (from the reference evaluator, for those rows only).
+    about (from the reference evaluator, once for each group of rows it cannot tell apart).
 
     Needs polars (``pip install 'nonpunish[model]'``). Rows that cannot be evaluated are
     listed in ``rejects``, with their row number and the reason; they never stop the rest.
@@ -971,20 +971,21 @@ def evaluate_table(table: Any, ruleset: str | Path | Ruleset, *, as_of: dt.date 
     case_id_col = theirs.get("case_id")
     results: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
+    from ._vectorised import ROW
+
     for start, part in _slices(frame, CHUNK_ROWS):
         res, rej = _evaluate_slice(part, rs, as_of, cmap, theirs, start, engine, explain,
                                    weights, __version__)
+        if case_id_col is not None:  # slice by slice: a join over the whole would copy it
+            ids = part.select(
+                (pl.int_range(pl.len(), dtype=pl.UInt32) + (start + 1)).alias(ROW),
+                pl.col(case_id_col).cast(pl.String).alias("case_id"))
+            res = res.join(ids, on=ROW, how="left", maintain_order="left")
+            rej = rej.join(ids, on=ROW, how="left", maintain_order="left")
         results.append(res)
         rejects.append(rej)
     result_frame = pl.concat(results, how="vertical")
     reject_frame = pl.concat(rejects, how="vertical")
-    from ._vectorised import ROW
-
-    if case_id_col is not None:
-        ids = frame.select((pl.int_range(pl.len(), dtype=pl.UInt32) + 1).alias(ROW),
-                           pl.col(case_id_col).cast(pl.String).alias("case_id"))
-        result_frame = result_frame.join(ids, on=ROW, how="left", maintain_order="left")
-        reject_frame = reject_frame.join(ids, on=ROW, how="left", maintain_order="left")
     front = [ROW, *(["case_id"] if case_id_col is not None else [])]
     result_frame = result_frame.select(
         *front, *(c for c in result_frame.columns if c not in front)).rename({ROW: "row"})
@@ -1001,7 +1002,7 @@ def _evaluate_slice(part: pl.DataFrame, rs: Ruleset, as_of: dt.date, cmap: Colum
                                                                         pl.DataFrame]:
     import polars as pl
 
-    from ._vectorised import ROW, evaluate_cases
+    from ._vectorised import QUESTION_KEY, ROW, evaluate_cases
     good, rejects = _parse(part, cmap, theirs, as_of, start)
     weight_table = None
     if weights is not None:
@@ -1012,10 +1013,11 @@ def _evaluate_slice(part: pl.DataFrame, rs: Ruleset, as_of: dt.date, cmap: Colum
             good = good.join(weight_rejects.select(ROW), on=ROW, how="anti",
                              maintain_order="left")
     if engine == "vectorised":
-        out = evaluate_cases(good, rs, as_of, deciding=explain)
+        out = evaluate_cases(good, rs, as_of, deciding=explain, question_keys=explain)
         if explain:
             out = out.rename({"deciding": "deciding_elements"})
-            out = out.with_columns(_questions(good, out, rs, as_of, library_version))
+            out = out.with_columns(_questions(good, out, rs, as_of, library_version)
+                                   ).drop(QUESTION_KEY)
     else:
         out, more = _reference(good, rs, as_of, explain, library_version)
         if more.height:
@@ -1027,19 +1029,35 @@ def _evaluate_slice(part: pl.DataFrame, rs: Ruleset, as_of: dt.date, cmap: Colum
 
 def _questions(good: pl.DataFrame, out: pl.DataFrame, rs: Ruleset, as_of: dt.date,
                library_version: str) -> pl.Series:
-    """The facts to ask about, for every row of ``out``: from the reference evaluator for
-    the undetermined rows, none for the others."""
+    """The facts to ask about, for every row of ``out``: none for a determined row; for an
+    undetermined one, the reference evaluator's questions. Rows with the same question key
+    (see ``_question_key`` in the vectorised engine) have the same questions, so the
+    reference evaluator answers for the first of them only; rows without a key, one by
+    one."""
     import polars as pl
 
-    from ._vectorised import DECIDING_DTYPE, ROW
-    open_rows = out.filter(pl.col("result") == "undetermined").select(ROW)
-    rows = good.join(open_rows, on=ROW, how="semi", maintain_order="left")
-    found: dict[int, list[str]] = {}
-    for row in rows.iter_rows(named=True):
-        outcome = _reference_outcome(row, rs, as_of, library_version)
-        found[row[ROW]] = [q.fact for q in outcome.questions]
-    return pl.Series("open_questions", [found.get(r, []) for r in out.get_column(ROW)],
-                     dtype=DECIDING_DTYPE)
+    from ._vectorised import DECIDING_DTYPE, QUESTION_KEY, ROW
+
+    def ask(frame: pl.DataFrame) -> pl.Series:
+        rows = good.join(frame.select(ROW), on=ROW, how="semi", maintain_order="left")
+        return pl.Series("open_questions", [
+            [q.fact for q in _reference_outcome(row, rs, as_of, library_version).questions]
+            for row in rows.iter_rows(named=True)], dtype=DECIDING_DTYPE)
+
+    open_rows = out.filter(pl.col("result") == "undetermined").select(ROW, QUESTION_KEY)
+    keyed = open_rows.filter(pl.col(QUESTION_KEY).is_not_null())
+    firsts = keyed.unique(subset=QUESTION_KEY, keep="first", maintain_order=True)
+    answers = firsts.select(QUESTION_KEY).with_columns(ask(firsts))
+    shared = (keyed.join(answers, on=QUESTION_KEY, how="left", maintain_order="left")
+              .select(ROW, "open_questions"))
+    alone = open_rows.filter(pl.col(QUESTION_KEY).is_null())
+    own = alone.select(ROW).with_columns(ask(alone))
+    found = pl.concat([shared, own], how="vertical")
+    return (out.select(ROW).join(found, on=ROW, how="left", maintain_order="left")
+            .select(pl.when(pl.col("open_questions").is_null())
+                    .then(pl.lit([], dtype=DECIDING_DTYPE))
+                    .otherwise(pl.col("open_questions")).alias("open_questions"))
+            .get_column("open_questions"))
 
 
 def _reference_outcome(row: Mapping[str, Any], rs: Ruleset, as_of: dt.date,

@@ -88,6 +88,9 @@ VERSION = "version"
 ROW = "__row"
 _DAY, _AGE_LO, _AGE_HI, _OFFENCE = "__day", "__age_lo", "__age_hi", "__offence"
 _SCENARIO = "__scenario"
+#: Output column on request (``question_keys``): what the reference evaluator's questions for
+#: the row depend on (see :func:`_question_key`); null where that is not known.
+QUESTION_KEY = "__question_key"
 
 
 def leaf_column(key: LeafKey) -> str:
@@ -651,11 +654,12 @@ _FAVOUR = {"protected": 3, "undetermined": 2, "not_protected": 1, "excluded_offe
 
 
 def evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
-                   deciding: bool = False) -> pl.DataFrame:
+                   deciding: bool = False, question_keys: bool = False) -> pl.DataFrame:
     """Evaluate a table of *valid* typed case rows (see :func:`_evaluate_cases`). As
     ``evaluate_count`` does, a statute and section that hold several catalogued offences are
     read as each of them, and the result stands only if every reading gives it."""
-    out = _lex_mitior_cases(frame, ruleset, as_of, deciding=deciding)
+    out = _lex_mitior_cases(frame, ruleset, as_of, deciding=deciding,
+                            question_keys=question_keys)
     catalogue = catalogues().get(ruleset.spec.catalogue or "")
     if catalogue is None:
         return out
@@ -697,18 +701,21 @@ def evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
     merged = merged.select(pl.col(ROW), *(e.alias(f"__m_{name}") for name, e in picked.items()))
     joined = out.join(merged, on=ROW, how="left")
     has = pl.col("__m_result").is_not_null()
+    # A row read several ways has no one set of leaves: no question key.
     return joined.select(pl.col(ROW), *(
-        pl.when(has).then(pl.col(f"__m_{col}")).otherwise(pl.col(col)).alias(col)
+        pl.when(has).then(None if col == QUESTION_KEY else pl.col(f"__m_{col}"))
+        .otherwise(pl.col(col)).alias(col)
         for col in out.columns if col != ROW))
 
 
 def _lex_mitior_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
-                      deciding: bool = False) -> pl.DataFrame:
+                      deciding: bool = False, question_keys: bool = False) -> pl.DataFrame:
     """:func:`_evaluate_cases`, and under lex mitior with a predecessor, as
     ``evaluate_count`` does: an act before the provision began gets the more favourable of
     the predecessor's result and this provision's; an act that may fall on either side stands
     only if both sides agree."""
-    out = _evaluate_cases(frame, ruleset, as_of, deciding=deciding)
+    out = _evaluate_cases(frame, ruleset, as_of, deciding=deciding,
+                          question_keys=question_keys)
     temporal = ruleset.spec.temporal
     if temporal.rule != "lex_mitior" or temporal.predecessor is None:
         return out
@@ -757,6 +764,10 @@ def _lex_mitior_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
                     "limb": _lit(None, LIMB_DTYPE)}
     picked = []
     for col in (x for x in out.columns if x != ROW):
+        if col == QUESTION_KEY:  # an act that may be before the change is read twice
+            picked.append(pl.when(~pl.col("__eligible")).then(pl.col(col)).otherwise(None)
+                          .alias(col))
+            continue
         best = pl.when(prefer_time).then(pl.col(f"__t_{col}")).otherwise(pl.col(f"__l_{col}"))
         torn = pl.col(col).list.head(0) if col == "deciding" else undetermined[col]
         picked.append(
@@ -769,14 +780,15 @@ def _lex_mitior_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
 
 
 def _evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
-                    deciding: bool = False) -> pl.DataFrame:
+                    deciding: bool = False, question_keys: bool = False) -> pl.DataFrame:
     """Evaluate a table of *valid* typed case rows (one count each) under ``ruleset``.
 
     ``frame`` holds :data:`ROW` (a row number), the columns of :class:`CaseColumns` that are
     known (dates as Date, ages as integers, the offence as a catalogue id or a statute and
     section) and a column per fact (see :class:`CaseColumns`). Validation is the caller's:
     rows must be what ``check_case`` accepts. Returns :data:`ROW`, ``result``,
-    ``legal_effect`` and ``limb`` (and ``deciding``), one row per input row, in order.
+    ``legal_effect`` and ``limb`` (and ``deciding``, and :data:`QUESTION_KEY`), one row per
+    input row, in order.
     """
     engine = vectorised_engine(ruleset)
     frame, offences = _with_offence_codes(frame, ruleset)
@@ -797,15 +809,21 @@ def _evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
     # One scenario: the relevant date's first day, and the whole age range.
     single = base.filter(~pl.col("__split")) if n_split else base
     if single.height:
-        single_df = engine.evaluate(single.lazy().with_columns(rel_lo.alias(_DAY))
-                                    .with_columns(prep.version().alias(VERSION))
-                                    .with_columns(prep.leaves()),
-                                    deciding=deciding, keep=[ROW])
+        prepared = (single.lazy().with_columns(rel_lo.alias(_DAY))
+                    .with_columns(prep.version().alias(VERSION))
+                    .with_columns(prep.leaves()))
+        keep = [ROW]
+        if question_keys:
+            prepared = prepared.with_columns(_question_key(engine, frame.columns))
+            keep.append(QUESTION_KEY)
+        single_df = engine.evaluate(prepared, deciding=deciding, keep=keep)
     else:  # (polars 1.2x mis-sizes literal columns on an empty frame)
         single_df = pl.DataFrame(schema={ROW: pl.UInt32, "result": RESULT_DTYPE,
                                          "legal_effect": LEGAL_EFFECT_DTYPE,
                                          "limb": LIMB_DTYPE,
-                                         **({"deciding": DECIDING_DTYPE} if deciding else {})})
+                                         **({"deciding": DECIDING_DTYPE} if deciding else {}),
+                                         **({QUESTION_KEY: pl.Null()} if question_keys
+                                            else {})})
     if not n_split:
         return single_df
 
@@ -858,4 +876,28 @@ def _evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
               .otherwise(_lit(None, LEGAL_EFFECT_DTYPE)).alias("legal_effect"))
     merged = (scenarios.group_by(ROW, maintain_order=True).agg(aggregates)
               .with_columns(merged_cols).with_columns(effect).select(columns))
-    return pl.concat([single_df, merged], how="vertical").sort(ROW)
+    # Rows read in several scenarios get no question key (null).
+    return pl.concat([single_df, merged],
+                     how="diagonal_relaxed" if question_keys else "vertical").sort(ROW)
+
+
+def _question_key(engine: VectorisedEngine, case_columns: Sequence[str]) -> pl.Expr:
+    """What the reference evaluator's open questions depend on, for a row read in one
+    scenario on one exact relevant date: the version, every leaf's value (the questions come
+    from the truth table of the tree over its unknown leaves), whether the age is one number
+    (an unknown age test is then a question of wording, not of fact) and, where an offence
+    list's check is open, what that check read (the offence, the day, and every column of
+    the case, since the facts it names are the list's open conditions). Rows with equal keys
+    get the same questions, so the reference evaluator need answer for only one of them.
+    Null for a relevant date known only as a range."""
+    fields: list[pl.Expr] = [pl.col(VERSION)]
+    fields += [pl.col(engine.columns[k]) for k in engine.leaf_keys]
+    fields.append((pl.col(_AGE_LO) == pl.col(_AGE_HI)).alias("__age_exact"))
+    on_lists = [pl.col(engine.columns[k]).is_null() for k in engine.leaf_keys
+                if k[0] in ("excluded", "listed")]
+    if on_lists:
+        check_open = pl.any_horizontal(on_lists)
+        read = [_OFFENCE, _DAY, *(c for c in case_columns if c not in (ROW, _OFFENCE))]
+        fields += [pl.when(check_open).then(pl.col(c)).alias(f"__case_{c}") for c in read]
+    one_day = pl.col("__rel_lo") == pl.col("__rel_hi")
+    return pl.when(one_day).then(pl.struct(fields)).alias(QUESTION_KEY)

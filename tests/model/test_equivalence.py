@@ -99,6 +99,43 @@ def test_reference_engine_for_tables_matches_vectorised(ruleset_id: str,
     assert vec.rejects.to_dicts() == ref.rejects.to_dicts()
 
 
+def _earlier(value: Any, days: int) -> Any:
+    """Every date in a case, ``days`` earlier."""
+    if isinstance(value, dt.date):
+        return value - dt.timedelta(days=days)
+    if isinstance(value, dict):
+        return {k: _earlier(v, days) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_earlier(v, days) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("ruleset_id", RULESETS)
+@FEW
+@given(data=st.data())
+def test_rows_alike_get_the_reference_questions_of_their_own_case(ruleset_id: str,
+                                                                  data: st.DataObject) -> None:
+    """An explained table asks the reference evaluator for the open questions once per
+    class of rows whose questions cannot differ (the same leaves, version and, where an
+    offence list's check is open, what it read). Each case here comes with copies of itself
+    whose dates are a few days earlier, so most copies fall in the class of their case and
+    some do not; every row gets the questions that the reference evaluator gives its own
+    case alone."""
+    drawn = data.draw(st.lists(_single_count_cases(JURISDICTION[ruleset_id]), min_size=1,
+                               max_size=4), label="cases")
+    shifts = data.draw(st.lists(st.integers(1, 90), min_size=1, max_size=3), label="days")
+    every = [c for case in drawn for c in [case, *(_earlier(case, d) for d in shifts)]]
+    table = pl.DataFrame(table_columns([table_row(c) for c in every], text=False),
+                         strict=False)
+    out = nonpunish.evaluate_table(table, ruleset_id, as_of=AS_OF, explain=True)
+    assert out.rejects.height == 0, out.rejects.to_dicts()
+    for case, row in zip(every, out.results.to_dicts(), strict=True):
+        outcome = nonpunish.evaluate(case, ruleset_id, as_of=AS_OF)
+        assert row["result"] == outcome.counts[0].result, case
+        assert row["open_questions"] == [q.fact for q in outcome.questions], case
+        event(f"result: {row['result']}")
+
+
 @pytest.mark.parametrize("ruleset_id", RULESETS)
 @FEW
 @given(case=st.data())

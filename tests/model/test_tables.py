@@ -112,6 +112,24 @@ def test_offences_by_statute_and_section() -> None:
     assert _results(out) == ["excluded_offence"]
 
 
+def test_rows_with_the_same_leaves_but_different_open_list_entries_are_asked_apart() -> None:
+    """Burglary and aggravated vehicle-taking are each on Schedule 4 only with a qualifier.
+    With the qualifier unknown, both rows have the same leaves (the exclusion check open,
+    everything else alike), but each asks about its own qualifier: the question key holds
+    what an open list check read."""
+    open_facts = {**ADULT, "compelled": None}
+    rows = [{**open_facts, "offence": "uk-ew/theft-act-1968/s9"},
+            {**open_facts, "offence": "uk-ew/theft-act-1968/s12A"},
+            {**open_facts, "offence": "uk-ew/theft-act-1968/s9", "act_date": "2021-03-01"}]
+    out = nonpunish.evaluate_table(_table(*rows), S45, as_of=AS_OF, explain=True)
+    assert _results(out) == ["undetermined"] * 3
+    questions = out.results.get_column("open_questions").to_list()
+    assert questions[0] == questions[2]
+    assert {q for q in questions[0] if q != "compelled"} == {
+        "burglary_with_intent_to_cause_gbh_or_damage"}
+    assert {q for q in questions[1] if q != "compelled"} == {"vehicle_taking_caused_death"}
+
+
 def test_reference_engine_and_explanations() -> None:
     table = _table(ADULT, {**ADULT, "compelled": None})
     vec = nonpunish.evaluate_table(table, S45, as_of=AS_OF, explain=True)
