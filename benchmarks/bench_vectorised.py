@@ -22,7 +22,8 @@ is its own: generating the data, evaluating it ``--repeat`` times, nothing else.
   the proposed art. 273f clause;
 * **explained** (``--explain-rows N``, default 100,000): the end-to-end table with
   ``explain=True``: the deciding elements from the vectorised engine, and the open questions
-  of every undetermined row from the reference evaluator;
+  of the undetermined rows from the reference evaluator (once per group of rows with the same
+  leaves);
 * **reference**: the reference evaluator's rate on an S-row sample (default 2,000): the
   whole reasoned outcome per row (``evaluate_table(engine="reference")``), and its engine
   alone (``evaluate_nodes`` and the result) over prepared rows.
