@@ -30,10 +30,10 @@ class EvidenceLevel(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _EVIDENCE_ORDER.index(self)
+        return _EVIDENCE_RANK[self]
 
 
-_EVIDENCE_ORDER = list(EvidenceLevel)
+_EVIDENCE_RANK = {level: rank for rank, level in enumerate(EvidenceLevel)}
 
 
 class Evidence(BaseModel):

@@ -24,11 +24,11 @@ def anniversary(born: dt.date, year: int) -> dt.date:
 
 
 def age_on(born: dt.date, day: dt.date) -> int:
-    """Completed years of age on ``day`` (negative if ``day`` is before birth)."""
-    years = day.year - born.year
-    if day < anniversary(born, day.year):
-        years -= 1
-    return years
+    """Completed years of age on ``day`` (negative if ``day`` is before birth).
+
+    Comparing (month, day) keeps the rule above: on 28 February of a common year a person
+    born on 29 February has not had their birthday, and on 1 March they have."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def birthday_of_age(born: dt.date, age: int) -> dt.date:
@@ -36,10 +36,14 @@ def birthday_of_age(born: dt.date, age: int) -> dt.date:
     return anniversary(born, born.year + age)
 
 
+def born_on_leap_day(born: dt.date) -> bool:
+    return born.month == 2 and born.day == 29
+
+
 def leap_day_matters(born: dt.date, threshold: int, lo: dt.date, hi: dt.date) -> bool:
     """True if ``born`` is 29 February and reading the common-year birthday as 28 February
     instead of 1 March would change which side of ``threshold`` an act in [lo, hi] falls."""
-    if not (born.month == 2 and born.day == 29):
+    if not born_on_leap_day(born):
         return False
     year = born.year + threshold
     if calendar.isleap(year):

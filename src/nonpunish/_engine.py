@@ -25,9 +25,14 @@ class Engine(Protocol):
         ...
 
 
-def evaluate_nodes(nodes: Sequence[CompiledNode], leaves: Mapping[LeafKey, Tri]) -> list[Tri]:
-    """Kleene evaluation of a DAG whose nodes are in evaluation order."""
-    values: list[Tri] = [None] * len(nodes)
+def evaluate_nodes(nodes: Sequence[CompiledNode], leaves: Mapping[LeafKey, Tri],
+                   values: list[Tri] | None = None) -> list[Tri]:
+    """Kleene evaluation of a DAG whose nodes are in evaluation order.
+
+    With ``values`` (every node's value, by index), only ``nodes`` are evaluated again, into
+    it: some leaves and every node above them, in evaluation order."""
+    if values is None:
+        values = [None] * len(nodes)
     for node in nodes:
         op = node.op
         if op == "leaf":

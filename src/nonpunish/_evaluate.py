@@ -26,12 +26,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._case import Case, Count, DateRange, Offence
-from ._engine import REFERENCE, Engine, evaluate_nodes
+from ._engine import REFERENCE, Engine, Tri, evaluate_nodes
 from ._explain import (
     _CAVEAT_AGE_NOT_GIVEN,
     _CAVEAT_GIVEN_BROADLY,
     _CAVEAT_LEAP_DAY,
-    _CAVEAT_UNCATALOGUED,
     ScenarioResult,
     _dedupe_caveats,
     _evaluate_scenario,
@@ -52,6 +51,7 @@ from ._outcome import (
     Result,
     RulesetRef,
     Scenario,
+    build_question,
 )
 from ._prepare import (
     Given,
@@ -59,6 +59,8 @@ from ._prepare import (
     _findings,
     _resolve_offence,
     _text,
+    charge_facts,
+    leaf_values,
     plan,
 )
 from ._ruleset import Ruleset
@@ -77,7 +79,7 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
     and is undetermined otherwise, with each reading shown as a scenario."""
     offence = _resolve_offence(ruleset, count)
     if not offence.candidates:
-        return _with_lex_mitior(ruleset, case, count, as_of, engine)
+        return _with_lex_mitior(ruleset, case, count, as_of, engine, offence)
     catalogue = catalogues()[ruleset.spec.catalogue or ""]
     readings = [(key, _with_lex_mitior(ruleset, case, count.model_copy(update={
         "offence": Offence(id=catalogue.full_id(key))}), as_of, engine))
@@ -121,12 +123,12 @@ def evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
 
 
 def _with_lex_mitior(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
-                     engine: Engine) -> CountOutcome:
+                     engine: Engine, offence: ResolvedOffence | None = None) -> CountOutcome:
     """One count's outcome. Under lex mitior with a predecessor, an act done before the
     provision began gets the more favourable of the predecessor's outcome (the law at the
     time) and this provision's (the later law); an act that may fall on either side stands
-    only if both sides agree."""
-    out = _evaluate_count(ruleset, case, count, as_of, engine)
+    only if both sides agree. ``offence``: the count's, if already resolved."""
+    out = _evaluate_count(ruleset, case, count, as_of, engine, offence)
     temporal = ruleset.spec.temporal
     if temporal.rule != "lex_mitior" or temporal.predecessor is None:
         return out
@@ -194,9 +196,10 @@ def _bounds_or_none(value: dt.date | DateRange | None) -> tuple[dt.date | None, 
 
 
 def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
-                    engine: Engine) -> CountOutcome:
+                    engine: Engine, offence: ResolvedOffence | None = None) -> CountOutcome:
     spec = ruleset.spec
-    offence = _resolve_offence(ruleset, count)
+    if offence is None:
+        offence = _resolve_offence(ruleset, count)
     findings = _findings(ruleset, case, count, offence)
     plans = plan(ruleset, case, count, as_of, offence)
     results = [_evaluate_scenario(ruleset, count, p, findings, offence, engine)
@@ -204,37 +207,48 @@ def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
 
     fixed = _fixed_caveats(ruleset)
     caveats: list[Caveat] = []
-    has_lists = any(cv.exclusion_list is not None or cv.lists for cv in ruleset.compiled)
     by_category = offence.ref.section is None and offence.catalogue_key is None
-    if has_lists and not by_category and (not offence.ref.catalogued or (
-            count.offence.id is None and offence.catalogue_key is None)):
-        caveats.append(_CAVEAT_UNCATALOGUED)
-    if any(r.exclusion is not None and any(m.given_broadly and m.applies is None
-                                            for m in r.exclusion.matches) for r in results):
+    if "uncatalogued-offence" in fixed and not by_category and (
+            not offence.ref.catalogued or (
+                count.offence.id is None and offence.catalogue_key is None)):
+        caveats.append(fixed["uncatalogued-offence"])
+    # What the scenarios have in common, in one pass.
+    given_broadly = leap_day = age_split = date_split = may_protect = out_of_force = False
+    for r in results:
+        if r.exclusion is not None and r.exclusion.matches and not given_broadly:
+            given_broadly = any(m.given_broadly and m.applies is None
+                                for m in r.exclusion.matches)
+        p = r.plan
+        leap_day = leap_day or p.leap_day
+        age_split = age_split or p.age_split
+        date_split = date_split or p.date_split
+        may_protect = may_protect or r.result in ("protected", "undetermined")
+        out_of_force = out_of_force or r.result == "not_in_force"
+    if given_broadly:
         caveats.append(_CAVEAT_GIVEN_BROADLY)
-    if any(r.plan.leap_day for r in results):
+    if leap_day:
         caveats.append(_CAVEAT_LEAP_DAY)
-    if any(r.plan.age_split for r in results):
+    if age_split:
         age_given = (case.person.date_of_birth is not None
                      or case.person.age_at_act is not None or count.age_at_act is not None)
         if not age_given:
             caveats.append(_CAVEAT_AGE_NOT_GIVEN)
         elif "disputed-age" in fixed:
             caveats.append(fixed["disputed-age"])
-    if any(r.plan.date_split for r in results) and "date-straddles-boundary" in fixed:
+    if date_split and "date-straddles-boundary" in fixed:
         caveats.append(fixed["date-straddles-boundary"])
-    used_evidence = any(g.basis == "evidence" for g in findings.values())
-    if used_evidence and any(r.result in ("protected", "undetermined") for r in results):
-        caveats.append(fixed["burden-of-proof"])
+    if may_protect:
+        for g in findings.values():
+            if g.basis == "evidence":
+                caveats.append(fixed["burden-of-proof"])
+                break
     if case.competent_authority and "competent-authority-decision" in fixed:
         caveats.append(fixed["competent-authority-decision"])
     for r in results:
         caveats.extend(r.caveats)
 
     first = results[0]
-    same = all(r.result == first.result for r in results)
-    applies_instead = spec.temporal.before_commencement if any(
-        r.result == "not_in_force" for r in results) else None
+    applies_instead = spec.temporal.before_commencement if out_of_force else None
     if len(results) == 1:
         r = first
         return CountOutcome(
@@ -246,10 +260,13 @@ def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
             elements=r.elements, exclusion=r.exclusion, caveats=_dedupe_caveats(caveats),
             questions=r.questions, applies_instead=applies_instead)
 
-    scenarios = [Scenario(label=_join_labels(r.plan.label_parts), result=r.result, limb=r.limb,
+    same = all(r.result == first.result for r in results)
+    labels = [_join_labels(r.plan.label_parts) for r in results]
+    scenarios = [Scenario(label=label, result=r.result, limb=r.limb,
                           version_from=r.plan.version.version.valid_from
                           if r.plan.version else None,
-                          elements=r.elements, exclusion=r.exclusion) for r in results]
+                          elements=r.elements, exclusion=r.exclusion)
+                 for label, r in zip(labels, results, strict=True)]
     questions = _merge_questions([r.questions for r in results])
     split_qs = []
     # With an exact date of birth, an age in doubt is a date in doubt: ask for the date.
@@ -261,8 +278,15 @@ def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
         if not _split_matters(results, dim, ruleset.age_threshold_list):
             continue
         split_qs.append(_split_question(fact, _decisive_split(results, dim), count.id))
-    questions = [dataclasses.replace(q, decisive=_decisive_across(
-        ruleset, results, findings, offence, q.fact)) for q in questions]
+    if questions:
+        # Each reading's values, from which each answer is evaluated.
+        bases = [None if r.plan.version is None else evaluate_nodes(r.plan.version.nodes,
+                                                                     r.leaves)
+                 for r in results]
+        questions = [build_question(fact=q.fact, text=q.text, help=q.help,
+                                    decisive=_decisive_across(ruleset, results, bases, findings,
+                                                              offence, q.fact),
+                                    elements=q.elements, counts=q.counts) for q in questions]
     questions = _merge_questions([split_qs, questions])
     if same:
         limbs = {r.limb for r in results}
@@ -270,11 +294,11 @@ def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
         limb = limbs.pop() if len(limbs) == 1 else None
         reason = first.reason if len({r.reason.en for r in results}) == 1 else _text(
             "Every reading of the disputed age or date gives the same result: "
-            + " / ".join(f"{_join_labels(r.plan.label_parts).en}: {r.reason.en}"
-                         for r in results),
+            + " / ".join(f"{label.en}: {r.reason.en}"
+                         for label, r in zip(labels, results, strict=True)),
             "Elke lezing van de betwiste leeftijd of datum geeft dezelfde uitkomst: "
-            + " / ".join(f"{_join_labels(r.plan.label_parts).nl}: {r.reason.nl}"
-                         for r in results))
+            + " / ".join(f"{label.nl}: {r.reason.nl}"
+                         for label, r in zip(labels, results, strict=True)))
         deciding = list(dict.fromkeys(d for r in results for d in r.deciding))
         if result != "undetermined":
             questions = []
@@ -283,11 +307,11 @@ def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
         limb = None
         reason = _text(
             "The result depends on facts known only as a range: "
-            + "; ".join(f"{_join_labels(r.plan.label_parts).en}: {r.result.replace('_', ' ')}"
-                        for r in results) + ".",
+            + "; ".join(f"{label.en}: {r.result.replace('_', ' ')}"
+                        for label, r in zip(labels, results, strict=True)) + ".",
             "De uitkomst hangt af van feiten die alleen als bandbreedte bekend zijn: "
-            + "; ".join(f"{_join_labels(r.plan.label_parts).nl}: {_RESULT_NL[r.result]}"
-                        for r in results) + ".")
+            + "; ".join(f"{label.nl}: {_RESULT_NL[r.result]}"
+                        for label, r in zip(labels, results, strict=True)) + ".")
         deciding = []
     return CountOutcome(
         count_id=count.id, offence=offence.ref, participation=count.participation,
@@ -364,22 +388,39 @@ def _trial_values(fact: str) -> list[Any]:
 
 
 def _decisive_across(ruleset: Ruleset, results: Sequence[ScenarioResult],
-                     findings: Mapping[str, Given], offence: ResolvedOffence,
-                     fact: str) -> bool:
+                     bases: Sequence[list[Tri] | None], findings: Mapping[str, Given],
+                     offence: ResolvedOffence, fact: str) -> bool:
     """Whether one answer to ``fact`` alone would settle the result of a count whose age or
     date is known only as a range: some answer gives every reading the same determined
-    result. Each reading is evaluated again with the answer, exclusion check included."""
+    result. Each reading is evaluated again with the answer, exclusion check included:
+    from its values as they are (``bases``), only the leaves that test the fact and the nodes
+    above them."""
+    # The readings in force, each with whether the catalogue settles the fact for the
+    # charge (its value then stands over any answer).
+    readings = []
+    for r, base in zip(results, bases, strict=True):
+        cv = r.plan.version
+        if cv is not None and base is not None:
+            settled = fact in charge_facts(ruleset, offence, r.plan.date_lo)[0]
+            readings.append((r, cv, _layout(ruleset, cv), base, settled))
+    out_of_force = len(readings) < len(results)
     for value in _trial_values(fact):
-        trial = {**findings, fact: Given(value, value, "finding")}
-        seen: set[Result] = set()
-        for r in results:
-            cv = r.plan.version
-            if cv is None:
-                seen.add("not_in_force")
-                continue
-            layout = _layout(ruleset, cv)
-            *_, leaves = scenario_leaves(ruleset, cv, layout, r.plan, trial, offence)
-            seen.add(_result_of(cv, evaluate_nodes(cv.nodes, leaves)))
+        answer = Given(value, value, "finding")
+        seen: set[Result] = {"not_in_force"} if out_of_force else set()
+        for r, cv, layout, base, settled in readings:
+            if fact in layout.check_facts:
+                # The answer may change an offence list's check: prepare the reading again.
+                *_, leaves = scenario_leaves(ruleset, cv, layout, r.plan,
+                                             {**findings, fact: answer}, offence)
+                values = evaluate_nodes(cv.nodes, leaves)
+            elif settled:
+                values = base
+            else:
+                keys = layout.finding_leaves_of.get(fact, ())
+                answered = leaf_values(dict.fromkeys(keys), keys, (), r.plan, {fact: answer},
+                                       None)
+                values = evaluate_nodes(layout.reached_by.get(fact, ()), answered, list(base))
+            seen.add(_result_of(cv, values))
             if len(seen) > 1 or "undetermined" in seen:
                 break
         if len(seen) == 1 and "undetermined" not in seen:
@@ -395,18 +436,32 @@ def _join_labels(parts: Sequence[Text]) -> Text:
 
 def evaluate_case(ruleset: Ruleset, case: Case, as_of: dt.date, engine: Engine = REFERENCE,
                   library_version: str = "0") -> Outcome:
-    counts = [evaluate_count(ruleset, case, c, as_of, engine) for c in case.counts]
-    results = {c.result for c in counts}
-    versions = sorted({c.version_from for c in counts if c.version_from is not None}
-                      | {s.version_from for c in counts for s in c.scenarios
-                         if s.version_from is not None})
+    counts: list[CountOutcome] = []
+    results: set[Result] = set()
+    versions: set[dt.date] = set()
+    for count in case.counts:
+        c = evaluate_count(ruleset, case, count, as_of, engine)
+        counts.append(c)
+        results.add(c.result)
+        if c.version_from is not None:
+            versions.add(c.version_from)
+        for s in c.scenarios:
+            if s.version_from is not None:
+                versions.add(s.version_from)
+    if len(counts) == 1:
+        # A count's questions are already merged (one a fact, decisive first), and its
+        # caveats already once each.
+        questions = list(counts[0].questions)
+        caveats = list(counts[0].caveats)
+    else:
+        questions = _merge_questions([c.questions for c in counts])
+        caveats = _dedupe_caveats([cav for c in counts for cav in c.caveats])
     return Outcome(
         case_id=case.case_id, ruleset=_ruleset_ref(ruleset),
         result=results.pop() if len(results) == 1 else None,
-        counts=counts,
-        questions=_merge_questions([c.questions for c in counts]),
-        caveats=_dedupe_caveats([cav for c in counts for cav in c.caveats]),
-        provenance=_provenance(ruleset, tuple(versions), engine.name, as_of, library_version),
+        counts=counts, questions=questions, caveats=caveats,
+        provenance=_provenance(ruleset, tuple(sorted(versions)), engine.name, as_of,
+                               library_version),
     )
 
 

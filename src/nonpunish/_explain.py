@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
-from ._case import Count, Evidence
+from ._case import Count
 from ._dates import fmt
 from ._engine import Engine, Tri, evaluate_nodes
 from ._memo import OwnedCache
@@ -23,22 +23,26 @@ from ._outcome import (
     FactUse,
     Question,
     Result,
+    build_element_outcome,
+    build_fact_use,
+    build_question,
 )
 from ._prepare import (
     _ALL_MODES,
+    FINDING_LEAVES,
     Given,
     Plan,
     ResolvedOffence,
     _check_exclusion,
     _indexed,
     _leaf_fact,
-    _leaf_value,
     _text,
     charge_facts,
+    leaf_values,
     with_charge_facts,
 )
-from ._ruleset import AGE_LEAVES, CaveatSpec, CompiledVersion, LeafKey, Limb, Ruleset
-from ._text import Language, Text
+from ._ruleset import AGE_LEAVES, CompiledNode, CompiledVersion, LeafKey, Limb, Ruleset
+from ._text import Text
 from ._truth import truth_table
 from ._vocabulary import vocabulary
 
@@ -80,6 +84,23 @@ class _LeafRef:
     fact: str | None
 
 
+#: How an element reads a fact it shows: through a leaf of its own, as context only, or as a
+#: condition of an offence list's entries (the exclusion list, or a list read by name).
+_BY_LEAF, _AS_CONTEXT, _BY_EXCLUSION_LIST, _BY_NAMED_LIST = range(4)
+_BY_LIST = frozenset({_BY_EXCLUSION_LIST, _BY_NAMED_LIST})
+
+
+class _FactRead(NamedTuple):
+    kind: int
+    #: A fact is described once per outcome for each key (a leaf's key, or ("reads", fact)
+    #: for context); this numbers the key within the version.
+    slot: int
+    #: The fact read (for a named list: the list's name).
+    name: str
+    #: The leaf's node (-1 if none).
+    node: int
+
+
 @dataclass(frozen=True, slots=True)
 class _Occurrence:
     """One place an element appears in the reading order of the tree."""
@@ -99,6 +120,63 @@ class _Occurrence:
     #: Whether a fact can be read twice here (two values of one choice), so the facts shown
     #: must be merged.
     repeats: bool = False
+    #: The facts shown, in order: the leaves', then the context's.
+    fact_reads: tuple[_FactRead, ...] = ()
+    #: The slots of those facts, when each is one key's (no offence list's check, nothing to
+    #: merge); None otherwise.
+    slots: tuple[int, ...] | None = None
+
+
+class _Ask(NamedTuple):
+    """What asking about a leaf means."""
+
+    #: "excluded", "listed" (an offence list's check), "age", or "fact".
+    kind: str
+    #: The fact asked for ("age_at_act" for an age), or the list's name.
+    name: str | None
+    #: The elements that ask for the leaf.
+    elements: tuple[str, ...]
+
+
+def _ask(leaf: LeafKey, elements_of_leaf: Mapping[LeafKey, Sequence[str]]) -> _Ask:
+    elements = tuple(elements_of_leaf.get(leaf, ()))
+    if leaf[0] == "excluded":
+        return _Ask("excluded", None, elements)
+    if leaf[0] == "listed":
+        return _Ask("listed", leaf[1], elements)
+    return _Ask("age" if leaf[0] in AGE_LEAVES else "fact", _leaf_fact(leaf), elements)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What a reason speaks of: the limb applied, or the provision as a whole."""
+
+    id: str | None
+    head: Text
+    #: The reason when every element is met: it names no facts, so it is built once.
+    protected: Text
+    #: Where the elements directly under the scope are among the elements shown.
+    top: tuple[int, ...]
+    #: Each element shown, as a reason names it (label and provision), in English and Dutch.
+    names: dict[str, tuple[str, str]]
+
+
+def _scope(ruleset: Ruleset, cv: CompiledVersion, limb: Limb | None,
+           shown: Sequence[_Occurrence]) -> _Scope:
+    node = cv.nodes[cv.protection if limb is None else cv.limb_nodes[limb]]
+    label = node.source.label
+    provision = ruleset.spec.provision
+    head = _text(label.en, label.nl) if label else _text(provision, provision)
+    excludes = cv.not_excluded is not None
+    return _Scope(
+        node.source.id, head,
+        _text(f"{head.en}: every element is met"
+              + (", and the offence is not excluded." if excludes else "."),
+              f"{head.nl}: aan alle elementen is voldaan"
+              + (", en het feit is niet uitgesloten." if excludes else ".")),
+        tuple(k for k, occ in enumerate(shown) if occ.parent == node.source.id),
+        {occ.id: (f"{occ.label.en} ({occ.citation.provision})",
+                  f"{occ.label.nl} ({occ.citation.provision})") for occ in shown})
 
 
 @dataclass(frozen=True)
@@ -108,10 +186,32 @@ class _Layout:
     occurrences: tuple[_Occurrence, ...]
     element_of: dict[int, str]
     limb_age_leaves: dict[Limb, tuple[int, ...]]
-    leaf_keys: tuple[LeafKey, ...]
-    #: For each leaf key of the tree: a node that reads it, and the elements that ask for it.
-    leaf_node: dict[LeafKey, int]
-    elements_of_leaf: dict[LeafKey, tuple[str, ...]]
+    #: The occurrences shown when a limb applies (None: no limb applies, all are shown).
+    shown: dict[Limb | None, tuple[_Occurrence, ...]]
+    #: For each limb, the first read of each slot among the occurrences shown.
+    first_reads: dict[Limb | None, tuple[_FactRead, ...]]
+    #: The leaf keys that test a finding, a choice or a set (read straight from the
+    #: findings), and the others (ages and offence lists).
+    finding_leaves: tuple[LeafKey, ...]
+    other_leaves: tuple[LeafKey, ...]
+    #: Every leaf key of the tree and of the caveats' conditions, unknown (to copy).
+    unknown_leaves: dict[LeafKey, Tri]
+    #: The finding leaves of each fact, and the nodes of the tree whose value they reach
+    #: (their leaf nodes and every node above, in evaluation order).
+    finding_leaves_of: dict[str, tuple[LeafKey, ...]]
+    reached_by: dict[str, tuple[CompiledNode, ...]]
+    #: The facts an offence list's check reads (the form of participation, and the
+    #: conditions of entries).
+    check_facts: frozenset[str]
+    #: For each node: its key if it is a leaf, and its children last first (for a stack).
+    leaf_of: tuple[LeafKey | None, ...]
+    children_last_first: tuple[tuple[int, ...], ...]
+    #: For each leaf node, what asking about it means.
+    asks: dict[int, _Ask]
+    #: What the reason speaks of, for each limb that may apply (None: none does).
+    scopes: dict[Limb | None, _Scope]
+    #: The leaves that test whether the person is "over" an age.
+    age_over_leaves: tuple[LeafKey, ...]
 
 
 _layouts: OwnedCache[CompiledVersion, _Layout] = OwnedCache()
@@ -122,6 +222,24 @@ def _layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
     return _layouts.get(cv, None, lambda: _make_layout(ruleset, cv))
 
 
+def _fact_reads(leaves: Sequence[_LeafRef], reads: Sequence[str],
+                slots: dict[LeafKey, int]) -> tuple[_FactRead, ...]:
+    """What an element shows of its facts; ``slots`` numbers the keys read so far."""
+    def slot(key: LeafKey) -> int:
+        return slots.setdefault(key, len(slots))
+
+    out = []
+    for leaf in leaves:
+        if leaf.key[0] == "excluded":
+            out.append(_FactRead(_BY_EXCLUSION_LIST, -1, "", leaf.index))
+        elif leaf.key[0] == "listed":
+            out.append(_FactRead(_BY_NAMED_LIST, -1, leaf.key[1], leaf.index))
+        elif leaf.fact:
+            out.append(_FactRead(_BY_LEAF, slot(leaf.key), leaf.fact, leaf.index))
+    out.extend(_FactRead(_AS_CONTEXT, slot(("reads", name)), name, -1) for name in reads)
+    return tuple(out)
+
+
 def _may_repeat(leaves: Sequence[_LeafRef], reads: Sequence[str]) -> bool:
     names = [leaf.fact for leaf in leaves if leaf.fact] + list(reads)
     dynamic = any(leaf.key[0] in ("excluded", "listed") for leaf in leaves)
@@ -130,6 +248,7 @@ def _may_repeat(leaves: Sequence[_LeafRef], reads: Sequence[str]) -> bool:
 
 def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
     occurrences: list[_Occurrence] = []
+    slots: dict[LeafKey, int] = {}
 
     def direct_leaves(idx: int) -> tuple[_LeafRef, ...]:
         found: list[_LeafRef] = []
@@ -153,6 +272,8 @@ def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
             src = node.source
             assert src.id is not None
             leaves = direct_leaves(idx)
+            repeats = _may_repeat(leaves, src.reads)
+            reads = _fact_reads(leaves, src.reads, slots)
             occurrences.append(_Occurrence(
                 idx, src.id, parent, limb, depth,
                 Citation(instrument=ruleset.spec.instrument, provision=src.citation or "",
@@ -160,7 +281,8 @@ def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
                 src.label or _text(src.id, src.id), src.wording, leaves, src.reads,
                 node.limb is not None or any(
                     leaf.key[0] in AGE_LEAVES for leaf in leaves),
-                _may_repeat(leaves, src.reads)))
+                repeats, reads, None if repeats or any(
+                    r.kind in _BY_LIST for r in reads) else tuple(r.slot for r in reads)))
             parent, depth = src.id, depth + 1
         for child in node.children:
             visit(child, parent, limb, depth)
@@ -183,39 +305,83 @@ def _make_layout(ruleset: Ruleset, cv: CompiledVersion) -> _Layout:
     keys = set(cv.leaves)
     for nodes in ruleset.caveat_conditions.values():
         keys.update(n.leaf for n in nodes if n.leaf is not None)
-    leaf_node: dict[LeafKey, int] = {}
     elements_of_leaf: dict[LeafKey, list[str]] = {}
     for n in cv.nodes:
         if n.leaf is not None:
-            leaf_node.setdefault(n.leaf, n.index)
             el = element_of.get(n.index)
             ids = elements_of_leaf.setdefault(n.leaf, [])
             if el and el not in ids:
                 ids.append(el)
-    return _Layout(tuple(occurrences), element_of, limb_age_leaves, tuple(keys), leaf_node,
-                   {k: tuple(v) for k, v in elements_of_leaf.items()})
+    # The limb that does not apply is shown by its own node and its age test alone.
+    shown: dict[Limb | None, tuple[_Occurrence, ...]] = {None: tuple(occurrences)}
+    for limb in cv.limb_nodes:
+        shown[limb] = tuple(occ for occ in occurrences
+                            if occ.limb is None or occ.limb == limb or occ.heads_limb)
+    first_reads: dict[Limb | None, tuple[_FactRead, ...]] = {}
+    for applied, occs in shown.items():
+        firsts: dict[int, _FactRead] = {}
+        for occ in occs:
+            for read in occ.fact_reads:
+                if read.kind not in _BY_LIST:
+                    firsts.setdefault(read.slot, read)
+        first_reads[applied] = tuple(firsts.values())
+    leaf_keys = tuple(keys)
+    finding_leaves = tuple(k for k in leaf_keys if k[0] in FINDING_LEAVES)
+    finding_leaves_of: dict[str, list[LeafKey]] = {}
+    for key in finding_leaves:
+        finding_leaves_of.setdefault(key[1], []).append(key)
+    checked = [xl for xl in (cv.exclusion_list, *cv.lists.values()) if xl is not None]
+    check_facts = frozenset({"participation"} if checked else ()) | {
+        entry.only_if.fact for xl in checked for entry in xl.entries
+        if entry.only_if is not None}
+    return _Layout(
+        occurrences=tuple(occurrences), element_of=element_of,
+        limb_age_leaves=limb_age_leaves, shown=shown, first_reads=first_reads,
+        finding_leaves=finding_leaves,
+        other_leaves=tuple(k for k in leaf_keys if k[0] not in FINDING_LEAVES),
+        unknown_leaves=dict.fromkeys(leaf_keys),
+        finding_leaves_of={name: tuple(keys) for name, keys in finding_leaves_of.items()},
+        reached_by=_reached_by(cv),
+        check_facts=check_facts,
+        leaf_of=tuple(n.leaf if n.op == "leaf" else None for n in cv.nodes),
+        children_last_first=tuple(tuple(reversed(n.children)) for n in cv.nodes),
+        asks={n.index: _ask(n.leaf, elements_of_leaf) for n in cv.nodes
+              if n.op == "leaf" and n.leaf is not None},
+        scopes={limb: _scope(ruleset, cv, limb, occs) for limb, occs in shown.items()},
+        age_over_leaves=tuple(k for k in leaf_keys if k[0] == "age_over"))
 
 
-def _fact_use(name: str, findings: Mapping[str, Given], finding: Tri, role: str,
+def _reached_by(cv: CompiledVersion) -> dict[str, tuple[CompiledNode, ...]]:
+    """For each fact the tree tests as found: the nodes whose value it reaches."""
+    reached: dict[str, set[int]] = {}
+    for node in cv.nodes:
+        if node.op == "leaf" and node.leaf is not None and node.leaf[0] in FINDING_LEAVES:
+            above = reached.setdefault(node.leaf[1], set())
+            stack = [node.index]
+            while stack:
+                i = stack.pop()
+                if i not in above:
+                    above.add(i)
+                    stack.extend(cv.parents.get(i, ()))
+    return {fact: tuple(cv.nodes[i] for i in sorted(nodes)) for fact, nodes in reached.items()}
+
+
+def _fact_use(name: str, g: Given | None, finding: Tri, role: Literal["condition", "context"],
               p: Plan) -> FactUse:
-    """How an element read a fact."""
-    return _make_fact_use(name, findings.get(name), finding, role, p)
-
-
-def _make_fact_use(name: str, g: Given | None, finding: Tri, role: str, p: Plan) -> FactUse:
+    """How an element read a fact (``g``: the fact as given, if at all)."""
     if name == "age_at_act":
         given: Any = p.age_lo if p.age_lo == p.age_hi else {"min": p.age_lo, "max": p.age_hi}
-        return FactUse(fact=name, given=given, finding=finding, basis="derived",
-                       role=role)  # type: ignore[arg-type]
+        return build_fact_use(fact=name, given=given, finding=finding, basis="derived",
+                              evidence=None, disproved=None, role=role)
     if g is None or g.basis == "not_given":
-        return FactUse(fact=name, given=None, finding=finding, basis="not_given",
-                       role=role)  # type: ignore[arg-type]
-    if isinstance(g.raw, Evidence):
-        return FactUse(fact=name, given=g.raw.evidence.value, finding=finding, basis="evidence",
-                       evidence=g.raw.evidence, disproved=g.raw.disproved,
-                       role=role)  # type: ignore[arg-type]
-    return FactUse(fact=name, given=g.raw, finding=finding, basis="finding",
-                   role=role)  # type: ignore[arg-type]
+        return build_fact_use(fact=name, given=None, finding=finding, basis="not_given",
+                              evidence=None, disproved=None, role=role)
+    if g.basis == "evidence":  # the raw value is an Evidence
+        return build_fact_use(fact=name, given=g.raw.evidence.value, finding=finding,
+                              basis="evidence", evidence=g.raw.evidence,
+                              disproved=g.raw.disproved, role=role)
+    return build_fact_use(fact=name, given=g.raw, finding=finding, basis="finding",
+                          evidence=None, disproved=None, role=role)
 
 
 def _applied_limb(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri]) -> Limb | None:
@@ -228,12 +394,17 @@ def _applied_limb(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri]) -
     return None
 
 
-def _relevant_unknown_leaves(cv: CompiledVersion, values: Sequence[Tri]) -> list[int]:
-    """Unknown leaves reachable from the (unknown) root through unknown nodes only: the ones
-    whose value could still change the result."""
+def _open_region(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri]
+                 ) -> tuple[list[int], list[int], tuple[LeafKey, ...], tuple[int, ...]]:
+    """The unknown nodes reachable from the (unknown) root through unknown nodes only, in
+    evaluation order; the leaves among them in reading order, the ones whose value could
+    still change the result; and their keys, once each, with the first node of each."""
     if values[cv.root] is not None:
-        return []
+        return [], [], (), ()
+    leaf_of, children = layout.leaf_of, layout.children_last_first
+    region: list[int] = []
     out: list[int] = []
+    keys: dict[LeafKey, int] = {}
     seen: set[int] = set()
     stack = [cv.root]
     while stack:
@@ -241,12 +412,15 @@ def _relevant_unknown_leaves(cv: CompiledVersion, values: Sequence[Tri]) -> list
         if i in seen or values[i] is not None:
             continue
         seen.add(i)
-        node = cv.nodes[i]
-        if node.op == "leaf":
-            out.append(i)
+        region.append(i)
+        key = leaf_of[i]
+        if key is None:
+            stack.extend(children[i])
         else:
-            stack.extend(reversed(node.children))
-    return out
+            out.append(i)
+            keys.setdefault(key, i)
+    region.sort()  # nodes are numbered children first
+    return region, out, tuple(keys), tuple(keys.values())
 
 
 @dataclass
@@ -287,49 +461,58 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
     from the truth table of the tree over its unknown leaves."""
     vocab = vocabulary().facts
     # Only leaves reachable through open nodes can matter; the others are not variables.
-    reachable = _relevant_unknown_leaves(cv, values)
-    variables: tuple[LeafKey, ...] = tuple(dict.fromkeys(
-        leaf for leaf in (cv.nodes[i].leaf for i in reachable) if leaf is not None))
-    table = truth_table(cv.nodes, cv.root, leaves, variables, values)
+    region, reachable, variables, variable_nodes = _open_region(cv, layout, values)
+    table = truth_table(cv.nodes, cv.root, leaves, variables, values, region)
+    candidates: list[tuple[int, int]] = []  # a leaf's node, and its variable
     if table is not None:
-        candidates = [(layout.leaf_node[key], j) for j, key in enumerate(table.variables)
-                      if table.depends_on(j)]
+        for j, node in enumerate(variable_nodes):
+            if table.depends_on(j):
+                candidates.append((node, j))
     else:  # too many unknowns for a table: fall back on the tree's shape
         candidates = [(i, -1) for i in reachable]
     wanted: dict[str, list[str]] = {}
     variables_of: dict[str, list[int]] = {}
     for i, j in candidates:
-        leaf = cv.nodes[i].leaf
-        assert leaf is not None
-        if leaf[0] == "excluded":
+        kind, fact, asked_by = layout.asks[i]
+        if kind == "excluded":
             names = _exclusion_facts(exclusion, findings, cv.exclusion_list)
-        elif leaf[0] == "listed":
-            names = _exclusion_facts((listed or {}).get(leaf[1]), findings, cv.lists[leaf[1]])
-        elif leaf[0] in AGE_LEAVES and p is not None and p.age_lo == p.age_hi:
+        elif kind == "listed":
+            assert fact is not None
+            names = _exclusion_facts((listed or {}).get(fact), findings, cv.lists[fact])
+        elif kind == "age" and p is not None and p.age_lo == p.age_hi:
             names = []  # the age is known: what is open is how the words read
         else:
-            name = _leaf_fact(leaf)
-            names = [name] if name else []
+            names = [fact] if fact else []
         for name in names:
-            wanted.setdefault(name, [])
-            variables_of.setdefault(name, []).append(j)
-            for el in layout.elements_of_leaf.get(leaf, ()):
-                if el not in wanted[name]:
-                    wanted[name].append(el)
-    questions = []
+            elements = wanted.get(name)
+            if elements is None:
+                elements = wanted[name] = []
+                variables_of[name] = [j]
+            else:
+                variables_of[name].append(j)
+            for el in asked_by:
+                if el not in elements:
+                    elements.append(el)
+    decisive_first: list[Question] = []
+    others: list[Question] = []
     for name, elements in wanted.items():
         js = variables_of[name]
         if table is not None:
             decisive = table.settled_by(js)
         else:
-            decisive = _settles_by_forcing(cv, leaves, [cv.nodes[i].leaf for i, _ in candidates
-                                                        if _leaf_fact(cv.nodes[i].leaf or ())
-                                                        == name])
+            decisive = _settles_by_forcing(cv, leaves, [
+                cv.nodes[i].leaf for i, _ in candidates
+                if _leaf_fact(cv.nodes[i].leaf or ()) == name])
         spec = vocab[name]
-        questions.append(Question(fact=name, text=spec.question, help=spec.help,
-                                  decisive=decisive, elements=elements, counts=[count_id]))
-    questions.sort(key=lambda q: not q.decisive)
-    return questions
+        (decisive_first if decisive else others).append(build_question(
+            fact=name, text=spec.question, help=spec.help, decisive=decisive,
+            elements=elements, counts=[count_id]))
+    return decisive_first + others
+
+
+def _open_first(q: Question) -> bool:
+    """Sort key: decisive questions first."""
+    return not q.decisive
 
 
 def _settles_by_forcing(cv: CompiledVersion, leaves: Mapping[LeafKey, Tri],
@@ -363,10 +546,14 @@ def _exclusion_facts(exclusion: ExclusionCheck | None, findings: Mapping[str, Gi
     return names
 
 
-def _element_labels(elements: Sequence[ElementOutcome], ids: Sequence[str],
-                    lang: Language) -> str:
-    by_id = {e.id: e for e in elements}
-    return "; ".join(f"{by_id[i].label(lang)} ({by_id[i].citation.provision})" for i in ids)
+def _element_labels(scope: _Scope, ids: Sequence[str]) -> tuple[str, str]:
+    """The elements ``ids`` by label and provision, in English and in Dutch."""
+    en, nl = [], []
+    for i in ids:
+        name_en, name_nl = scope.names[i]
+        en.append(name_en)
+        nl.append(name_nl)
+    return "; ".join(en), "; ".join(nl)
 
 
 def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
@@ -393,46 +580,23 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
     result = _result_of(cv, values, exclusion)
     limb = _applied_limb(cv, layout, values)
 
+    # A fact read in several places (a shared definition) is described once per outcome, as
+    # it is first shown.
+    uses: dict[int, FactUse] = {}
+    for kind, slot, name, node in layout.first_reads[limb]:
+        g = findings.get(name)
+        if kind == _BY_LEAF:
+            uses[slot] = _fact_use(name, g, values[node], "condition", p)
+        else:
+            uses[slot] = _fact_use(name, g, _finding_of(g), "context", p)
+    use_of = uses.__getitem__
     elements: list[ElementOutcome] = []
-    # A fact read in several places (a shared definition) is described once per outcome.
-    uses: dict[tuple[Any, ...], FactUse] = {}
-    for occ in layout.occurrences:
-        # The limb that does not apply is shown by its own node and its age test alone.
-        if limb is not None and occ.limb is not None and occ.limb != limb and not occ.heads_limb:
-            continue
-        facts = []
-        for leaf in occ.leaves:
-            if leaf.key[0] in ("excluded", "listed"):
-                check = exclusion if leaf.key[0] == "excluded" else listed.get(leaf.key[1])
-                for name in _exclusion_facts_all(check):
-                    facts.append(_fact_use(name, findings, _given_finding(findings, name),
-                                           "condition", p))
-            elif leaf.fact:
-                use = uses.get(leaf.key)
-                if use is None:
-                    use = uses[leaf.key] = _fact_use(leaf.fact, findings, values[leaf.index],
-                                                     "condition", p)
-                facts.append(use)
-        for name in occ.reads:
-            key = ("reads", name)
-            use = uses.get(key)
-            if use is None:
-                use = uses[key] = _fact_use(name, findings, _given_finding(findings, name),
-                                            "context", p)
-            facts.append(use)
-        if occ.repeats and len(facts) > 1:
-            # One fact tested twice (two values of a choice, as alternatives) is shown once;
-            # its test holds if either does.
-            seen_facts: dict[tuple[str, str], FactUse] = {}
-            for use in facts:
-                key = (use.fact, use.role)
-                first = seen_facts.get(key)
-                if first is None:
-                    seen_facts[key] = use
-                elif first.finding is not True and use.finding is not False:
-                    seen_facts[key] = dataclasses.replace(first, finding=use.finding)
-            facts = list(seen_facts.values())
-        elements.append(ElementOutcome(
+    for occ in layout.shown[limb]:
+        if occ.slots is not None:  # only facts described above
+            facts = list(map(use_of, occ.slots)) if occ.slots else []
+        else:
+            facts = _facts_shown(occ, uses, findings, exclusion, listed, p)
+        elements.append(build_element_outcome(
             id=occ.id, citation=occ.citation, label=occ.label, wording=occ.wording,
             value=values[occ.index], parent=occ.parent, limb=occ.limb, depth=occ.depth,
             facts=facts))
@@ -440,16 +604,42 @@ def _evaluate_scenario(ruleset: Ruleset, count: Count, p: Plan,
     questions = (_questions(cv, layout, values, leaves, exclusion, findings, count.id, p,
                             listed)
                  if result == "undetermined" else [])
-    deciding, reason = _reason(ruleset, cv, result, limb, elements, exclusion, values)
-    # In a caveat's condition, `excluded` is whether the version's exclusions apply (the
-    # list, or the condition on the charge); in the tree it is the list alone.
-    read = leaves if cv.excluded_node is None else {**leaves,
-                                                     ("excluded",): values[cv.excluded_node]}
-    caveats = _ruleset_caveats(ruleset, read, result)
-    caveats += _scenario_caveats(ruleset, cv, p, leaves, offence, exclusion, listed,
+    deciding, reason = _reason(ruleset, cv, layout, result, limb, elements, exclusion, values)
+    caveats = _ruleset_caveats(ruleset, cv, leaves, values, result)
+    caveats += _scenario_caveats(ruleset, layout, p, leaves, offence, exclusion, listed,
                                  unverified, result)
     return ScenarioResult(p, result, limb, values, elements, exclusion, questions, deciding,
                           reason, caveats, leaves)
+
+
+def _facts_shown(occ: _Occurrence, uses: Mapping[int, FactUse], findings: Mapping[str, Given],
+                 exclusion: ExclusionCheck | None, listed: Mapping[str, ExclusionCheck],
+                 p: Plan) -> list[FactUse]:
+    """The facts an element shows that are not all read by key: those of an offence list's
+    check, or a fact tested twice."""
+    facts = []
+    for kind, slot, name, _ in occ.fact_reads:
+        if kind in _BY_LIST:
+            check = exclusion if kind == _BY_EXCLUSION_LIST else listed.get(name)
+            for fact in _exclusion_facts_all(check):
+                g = findings.get(fact)
+                facts.append(_fact_use(fact, g, _finding_of(g), "condition", p))
+        else:
+            facts.append(uses[slot])
+    if occ.repeats and len(facts) > 1:
+        # One fact tested twice (two values of a choice, as alternatives) is shown once; its
+        # test holds if either does.
+        seen_facts: dict[tuple[str, str], FactUse] = {}
+        for use in facts:
+            seen = (use.fact, use.role)
+            first = seen_facts.get(seen)
+            if first is None:
+                seen_facts[seen] = use
+            elif first.finding is not True and use.finding is not False:
+                # A copy: the first may be shared with other elements.
+                seen_facts[seen] = dataclasses.replace(first, finding=use.finding)
+        facts = list(seen_facts.values())
+    return facts
 
 
 def scenario_leaves(ruleset: Ruleset, cv: CompiledVersion, layout: _Layout, p: Plan,
@@ -468,13 +658,14 @@ def scenario_leaves(ruleset: Ruleset, cv: CompiledVersion, layout: _Layout, p: P
         exclusion = _check_exclusion(cv.exclusion_list, offence, mode, findings, p.date_lo,
                                      cv.version.exclusions.citation)
     listed = {name: _check_exclusion(xl, offence, mode, findings, p.date_lo, xl.provision)
-              for name, xl in cv.lists.items()}
-    leaves = {k: _leaf_value(k, p, findings, exclusion, listed) for k in layout.leaf_keys}
+              for name, xl in cv.lists.items()} if cv.lists else {}
+    leaves = leaf_values(layout.unknown_leaves, layout.finding_leaves, layout.other_leaves, p,
+                         findings, exclusion, listed)
     return findings, exclusion, listed, unverified, leaves
 
 
-def _given_finding(findings: Mapping[str, Given], name: str) -> Tri:
-    g = findings.get(name)
+def _finding_of(g: Given | None) -> Tri:
+    """A fact's finding as true or false (a choice or set given counts as true)."""
     if g is None or g.finding is None:
         return None
     return g.finding if isinstance(g.finding, bool) else True
@@ -490,9 +681,9 @@ def _exclusion_facts_all(exclusion: ExclusionCheck | None) -> list[str]:
     return names
 
 
-def _reason(ruleset: Ruleset, cv: CompiledVersion, result: Result, limb: Limb | None,
-            elements: Sequence[ElementOutcome], exclusion: ExclusionCheck | None,
-            values: Sequence[Tri]) -> tuple[list[str], Text]:
+def _reason(ruleset: Ruleset, cv: CompiledVersion, layout: _Layout, result: Result,
+            limb: Limb | None, elements: Sequence[ElementOutcome],
+            exclusion: ExclusionCheck | None, values: Sequence[Tri]) -> tuple[list[str], Text]:
     spec = ruleset.spec
     if result == "excluded_offence" and (exclusion is None or not exclusion.excluded):
         xr = cv.version.exclusions
@@ -510,30 +701,23 @@ def _reason(ruleset: Ruleset, cv: CompiledVersion, result: Result, limb: Limb | 
             "to it.",
             f"Het feit staat in {where} ({paras_nl}), dus de regeling is er niet op van "
             "toepassing.")
-    limb_node = cv.nodes[cv.limb_nodes[limb]] if limb in cv.limb_nodes else None
-    scope = limb_node if limb_node is not None else cv.nodes[cv.protection]
-    scope_id = scope.source.id
-    top = [e for e in elements if e.parent == scope_id]
-    label = scope.source.label
-    head_en, head_nl = (label.en, label.nl) if label else (spec.provision, spec.provision)
-    excludes = cv.not_excluded is not None
+    scope = layout.scopes[limb]
     if result == "protected":
-        return [scope_id or ""], _text(
-            f"{head_en}: every element is met"
-            + (", and the offence is not excluded." if excludes else "."),
-            f"{head_nl}: aan alle elementen is voldaan"
-            + (", en het feit is niet uitgesloten." if excludes else "."))
+        return [scope.id or ""], scope.protected
+    # The elements directly under the scope that failed, or are still open.
+    wanted: Tri = False if result == "not_protected" else None
+    ids = []
+    for k in scope.top:
+        if elements[k].value is wanted:
+            ids.append(elements[k].id)
+    head_en, head_nl = scope.head.en, scope.head.nl
     if result == "not_protected":
-        failed = [e.id for e in top if e.value is False]
-        return failed, _text(
-            f"{head_en}: not met: {_element_labels(elements, failed, 'en')}.",
-            f"{head_nl}: niet voldaan: {_element_labels(elements, failed, 'nl')}.")
-    open_ids = [e.id for e in top if e.value is None]
+        en, nl = _element_labels(scope, ids)
+        return ids, _text(f"{head_en}: not met: {en}.", f"{head_nl}: niet voldaan: {nl}.")
     if cv.not_excluded is not None and values[cv.not_excluded] is None:
-        open_ids.append("not-excluded")
-    return open_ids, _text(
-        f"{head_en}: still open: {_element_labels(elements, open_ids, 'en')}.",
-        f"{head_nl}: nog open: {_element_labels(elements, open_ids, 'nl')}.")
+        ids.append("not-excluded")
+    en, nl = _element_labels(scope, ids)
+    return ids, _text(f"{head_en}: still open: {en}.", f"{head_nl}: nog open: {nl}.")
 
 
 _AGE_OVER = Text(
@@ -560,15 +744,15 @@ _LEX_MITIOR = Text(
        "latere wet toegepast op een feit waarover na dat moment wordt beslist.")
 
 
-def _scenario_caveats(ruleset: Ruleset, cv: CompiledVersion, p: Plan,
+def _scenario_caveats(ruleset: Ruleset, layout: _Layout, p: Plan,
                       leaves: Mapping[LeafKey, Tri], offence: ResolvedOffence,
                       exclusion: ExclusionCheck | None,
                       listed: Mapping[str, ExclusionCheck], unverified: Sequence[str],
                       result: Result) -> list[Caveat]:
     """Caveats that come from how this scenario was read, not from the ruleset's text."""
     out: list[Caveat] = []
-    for key, value in leaves.items():
-        if key[0] == "age_over" and value is None and p.age_lo == p.age_hi == key[1]:
+    for key in layout.age_over_leaves:
+        if leaves[key] is None and p.age_lo == p.age_hi == key[1]:
             n = key[1]
             out.append(Caveat(id="age-over-wording", kind="interpretation",
                               text=_text(_AGE_OVER.en.format(n=n), _AGE_OVER.nl.format(n=n))))
@@ -604,34 +788,73 @@ def _charge_fact_names() -> frozenset[str]:
 _CHARGE_FACTS = _charge_fact_names()
 
 
-def _ruleset_caveats(ruleset: Ruleset, leaves: Mapping[LeafKey, Tri],
-                     result: Result) -> list[Caveat]:
+def _ruleset_caveats(ruleset: Ruleset, cv: CompiledVersion, leaves: Mapping[LeafKey, Tri],
+                     values: Sequence[Tri], result: Result) -> list[Caveat]:
     """The ruleset's caveats that hold, or may hold, for this case. Notes only when they hold.
     For an excluded offence, a conditional caveat only when its condition holds (those about
     how the exclusion was read); an act out of force gets none."""
     if result == "not_in_force":
         return []
+    caveats = _caveats_of(ruleset)
+    # In a caveat's condition, `excluded` is whether the version's exclusions apply (the
+    # list, or the condition on the charge); in the tree it is the list alone.
+    if caveats.read_excluded and cv.excluded_node is not None:
+        excluded = values[cv.excluded_node]
+        if leaves.get(("excluded",)) is not excluded:
+            leaves = {**leaves, ("excluded",): excluded}
     out = []
-    for cav, caveat in _caveats_of(ruleset):
-        if cav.when is not None:
-            nodes = ruleset.caveat_conditions[cav.id]
-            value = evaluate_nodes(nodes, leaves)[nodes[-1].index]
-            if value is False or (cav.kind == "note" and value is None):
+    for rc in caveats.caveats:
+        if rc.condition is not None:
+            if rc.leaf is not None:
+                value = leaves.get(rc.leaf)
+            else:
+                value = evaluate_nodes(rc.condition, leaves)[rc.condition[-1].index]
+            if value is False or (rc.note and value is None):
                 continue
             if result == "excluded_offence" and value is not True:
                 continue
-        out.append(caveat)
+        out.append(rc.caveat)
     return out
 
 
-_caveats: OwnedCache[Ruleset, list[tuple[CaveatSpec, Caveat]]] = OwnedCache()
+@dataclass(frozen=True, slots=True)
+class _RulesetCaveat:
+    caveat: Caveat
+    note: bool
+    #: The nodes of the condition (None: none, the caveat always applies), and its leaf
+    #: when the condition is a single test.
+    condition: tuple[CompiledNode, ...] | None
+    leaf: LeafKey | None
 
 
-def _caveats_of(ruleset: Ruleset) -> list[tuple[CaveatSpec, Caveat]]:
-    """The ruleset's caveats as outcome objects, built once (they are frozen)."""
-    return _caveats.get(ruleset, None, lambda: [
-        (cav, Caveat(id=cav.id, kind=cav.kind, text=cav.text, citation=cav.citation,
-                     url=cav.url)) for cav in ruleset.spec.caveats])
+@dataclass(frozen=True, slots=True)
+class _RulesetCaveats:
+    caveats: tuple[_RulesetCaveat, ...]
+    #: Whether some condition reads `excluded`.
+    read_excluded: bool
+
+
+_caveats: OwnedCache[Ruleset, _RulesetCaveats] = OwnedCache()
+
+
+def _caveats_of(ruleset: Ruleset) -> _RulesetCaveats:
+    """The ruleset's caveats as outcome objects with their conditions, built once (they are
+    frozen)."""
+    return _caveats.get(ruleset, None, lambda: _make_caveats(ruleset))
+
+
+def _make_caveats(ruleset: Ruleset) -> _RulesetCaveats:
+    out = []
+    for cav in ruleset.spec.caveats:
+        nodes = ruleset.caveat_conditions[cav.id] if cav.when is not None else None
+        single = nodes is not None and len(nodes) == 1 and nodes[0].op == "leaf"
+        out.append(_RulesetCaveat(
+            Caveat(id=cav.id, kind=cav.kind, text=cav.text, citation=cav.citation,
+                   url=cav.url),
+            cav.kind == "note", nodes, nodes[0].leaf if nodes is not None and single else None))
+    read_excluded = any(n.leaf == ("excluded",) for nodes in ruleset.caveat_conditions.values()
+                        for n in nodes)
+    return _RulesetCaveats(tuple(out), read_excluded)
 
 
 # --- merging scenarios into a count outcome -------------------------------------------------
@@ -646,7 +869,8 @@ _fixed: OwnedCache[Ruleset, dict[str, Caveat]] = OwnedCache()
 
 
 def _fixed_caveats(ruleset: Ruleset) -> dict[str, Caveat]:
-    """The caveats a ruleset states once (burden, disputed age, dates, competent authority),
+    """The caveats a ruleset states once (burden, disputed age, dates, competent authority,
+    and an uncatalogued offence where some version checks the offence against a list),
     built once; Caveat is frozen, so outcomes can share them."""
     return _fixed.get(ruleset, None, lambda: _make_fixed_caveats(ruleset))
 
@@ -666,6 +890,8 @@ def _make_fixed_caveats(ruleset: Ruleset) -> dict[str, Caveat]:
     if spec.competent_authority_note is not None:
         fixed["competent-authority-decision"] = Caveat(
             id="competent-authority-decision", kind="note", text=spec.competent_authority_note)
+    if any(cv.exclusion_list is not None or cv.lists for cv in ruleset.compiled):
+        fixed["uncatalogued-offence"] = _CAVEAT_UNCATALOGUED
     return fixed
 
 
@@ -680,15 +906,16 @@ def _merge_questions(groups: Sequence[Sequence[Question]]) -> list[Question]:
     merged: dict[str, Question] = {}
     for group in groups:
         for q in group:
-            if q.fact in merged:
-                old = merged[q.fact]
-                merged[q.fact] = dataclasses.replace(
-                    old, decisive=old.decisive or q.decisive,
+            old = merged.get(q.fact)
+            if old is None:
+                merged[q.fact] = q
+            else:
+                merged[q.fact] = build_question(
+                    fact=old.fact, text=old.text, help=old.help,
+                    decisive=old.decisive or q.decisive,
                     elements=list(dict.fromkeys([*old.elements, *q.elements])),
                     counts=list(dict.fromkeys([*old.counts, *q.counts])))
-            else:
-                merged[q.fact] = q
-    return sorted(merged.values(), key=lambda q: not q.decisive)
+    return sorted(merged.values(), key=_open_first)
 
 
 def _split_question(name: str, decisive: bool, count_id: str) -> Question:

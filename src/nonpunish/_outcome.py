@@ -90,7 +90,7 @@ class Citation(_Serialisable):
         return f"{self.instrument}, {self.provision}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class FactUse(_Serialisable):
     """A fact an element read: as given, and the finding the rule used."""
 
@@ -118,6 +118,43 @@ class ElementOutcome(_Serialisable):
     limb: Annotated[Limb | None, Field(description="The limb this occurrence sits in.")] = None
     depth: Annotated[int, Field(ge=0, description="Nesting depth, for display.")] = 0
     facts: list[FactUse] = field(default_factory=list)
+
+
+# A class called with keyword arguments packs them into a dict for __init__, which doubles
+# the cost of building these small objects. The evaluator builds one per element, per fact
+# an element reads, per offence list checked and per question, of every case, so it uses
+# these builders: the same keywords, every field required (tests/unit/test_outcome.py holds
+# them to the fields).
+
+def build_fact_use(*, fact: str, given: Any, finding: bool | None,
+                   basis: Literal["finding", "evidence", "not_given", "derived"],
+                   evidence: EvidenceLevel | None, disproved: bool | None,
+                   role: Literal["condition", "context"]) -> FactUse:
+    use = FactUse.__new__(FactUse)
+    use.fact = fact
+    use.given = given
+    use.finding = finding
+    use.basis = basis
+    use.evidence = evidence
+    use.disproved = disproved
+    use.role = role
+    return use
+
+
+def build_element_outcome(*, id: str, citation: Citation, label: Text, wording: str | None,
+                          value: bool | None, parent: str | None, limb: Limb | None,
+                          depth: int, facts: list[FactUse]) -> ElementOutcome:
+    element = ElementOutcome.__new__(ElementOutcome)
+    element.id = id
+    element.citation = citation
+    element.label = label
+    element.wording = wording
+    element.value = value
+    element.parent = parent
+    element.limb = limb
+    element.depth = depth
+    element.facts = facts
+    return element
 
 
 @dataclass(slots=True, kw_only=True)
@@ -149,6 +186,38 @@ class ExclusionCheck(_Serialisable):
     matches: list[ExclusionMatch] = field(default_factory=list)
 
 
+def build_exclusion_match(*, paragraph: str, offence: str, title: str, wording: str | None,
+                          condition_fact: str | None, condition: bool | None,
+                          applies: bool | None, via: str | None,
+                          given_broadly: bool) -> ExclusionMatch:
+    match = ExclusionMatch.__new__(ExclusionMatch)
+    match.paragraph = paragraph
+    match.offence = offence
+    match.title = title
+    match.wording = wording
+    match.condition_fact = condition_fact
+    match.condition = condition
+    match.applies = applies
+    match.via = via
+    match.given_broadly = given_broadly
+    return match
+
+
+def build_exclusion_check(*, list_id: str, title: Text, citation: Citation, closed: bool,
+                          excluded: bool | None,
+                          matched_by: Literal["catalogue", "statute_and_section", "category"],
+                          matches: list[ExclusionMatch]) -> ExclusionCheck:
+    check = ExclusionCheck.__new__(ExclusionCheck)
+    check.list_id = list_id
+    check.title = title
+    check.citation = citation
+    check.closed = closed
+    check.excluded = excluded
+    check.matched_by = matched_by
+    check.matches = matches
+    return check
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Caveat(_Serialisable):
     id: str
@@ -171,6 +240,18 @@ class Question(_Serialisable):
     elements: Annotated[list[str], Field(description="The elements this fact feeds.")] = field(
         default_factory=list)
     counts: list[str] = field(default_factory=list)
+
+
+def build_question(*, fact: str, text: Text, help: Text, decisive: bool, elements: list[str],
+                   counts: list[str]) -> Question:
+    question = Question.__new__(Question)
+    question.fact = fact
+    question.text = text
+    question.help = help
+    question.decisive = decisive
+    question.elements = elements
+    question.counts = counts
+    return question
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._case import Case, Count, Evidence, EvidenceLevel
-from ._dates import EARLIEST, age_on, fmt, leap_day_matters
+from ._dates import EARLIEST, age_on, born_on_leap_day, fmt, leap_day_matters
 from ._engine import Tri
 from ._memo import OwnedCache
 from ._offences import (
     Catalogue,
+    CatalogueOffence,
+    DatedValue,
     ExclusionList,
     ListEntry,
     catalogues,
@@ -34,6 +36,8 @@ from ._outcome import (
     ExclusionCheck,
     ExclusionMatch,
     OffenceRef,
+    build_exclusion_check,
+    build_exclusion_match,
 )
 from ._ruleset import AGE_LEAVES, CompiledVersion, LeafKey, Ruleset
 from ._text import Text
@@ -61,21 +65,22 @@ def _findings(ruleset: Ruleset, case: Case, count: Count,
     merged["conduct"] = count.conduct
     merged["participation"] = count.participation
     merged["offence_category"] = offence.ref.category if offence is not None else None
+    true_from = burden.finding_true_from.rank
     out: dict[str, Given] = {}
     for name, raw in merged.items():
-        value = None if raw == "unknown" else raw
-        if isinstance(value, Evidence):
-            if value.evidence == EvidenceLevel.NOT_ASSESSED and not value.disproved:
+        # Plain values first: isinstance against a pydantic model is slow.
+        if raw is None or (isinstance(raw, str) and raw == "unknown"):
+            out[name] = Given(None, None, "not_given")
+        elif isinstance(raw, (bool, str, list)) or not isinstance(raw, Evidence):
+            out[name] = Given(raw, raw, "finding")
+        else:
+            if raw.evidence == EvidenceLevel.NOT_ASSESSED and not raw.disproved:
                 finding: Any = None
-            elif value.disproved and burden.disproof_defeats:
+            elif raw.disproved and burden.disproof_defeats:
                 finding = False
             else:
-                finding = value.evidence.rank >= burden.finding_true_from.rank
-            out[name] = Given(value, finding, "evidence")
-        elif value is None:
-            out[name] = Given(None, None, "not_given")
-        else:
-            out[name] = Given(value, value, "finding")
+                finding = raw.evidence.rank >= true_from
+            out[name] = Given(raw, finding, "evidence")
     return out
 
 
@@ -137,6 +142,9 @@ def _resolve_uncached(ruleset: Ruleset, count: Count) -> ResolvedOffence:
     return ResolvedOffence(ref, None, tuple(tied) if len(tied) > 1 else ())
 
 
+_dated_values: OwnedCache[CatalogueOffence, dict[str, tuple[DatedValue, ...]]] = OwnedCache()
+
+
 def charge_facts(ruleset: Ruleset, offence: ResolvedOffence,
                  day: dt.date) -> tuple[dict[str, Any], list[str]]:
     """The facts of the charge the catalogue settles for this offence on ``day``, and the
@@ -148,7 +156,7 @@ def charge_facts(ruleset: Ruleset, offence: ResolvedOffence,
         return {}, []
     values: dict[str, Any] = {}
     notes: list[str] = []
-    for name, dated in entry.fact_values().items():
+    for name, dated in _dated_values.get(entry, None, entry.fact_values).items():
         for dv in dated:
             if dv.holds_on(day):
                 values[name] = dv.value
@@ -172,14 +180,17 @@ def with_charge_facts(findings: Mapping[str, Given],
 
 
 _ALL_MODES = ("principal", "attempt", "conspiracy", "aiding_abetting", "encouraging_assisting")
+_EVERY_MODE = frozenset(_ALL_MODES)
 
 
 def _kleene_or(values: Sequence[Tri]) -> Tri:
-    if any(v is True for v in values):
-        return True
-    if all(v is False for v in values):
-        return False
-    return None
+    result: Tri = False
+    for v in values:
+        if v is True:
+            return True
+        if v is not False:
+            result = None
+    return result
 
 
 _list_index: OwnedCache[ExclusionList, tuple[dict[str, list[ListEntry]],
@@ -203,10 +214,13 @@ def _make_index(xl: ExclusionList) -> tuple[dict[str, list[ListEntry]], dict[str
     return by_key, modes
 
 
-def _candidate_entries(xl: ExclusionList, offence: ResolvedOffence) -> list[ListEntry]:
+def _candidate_entries(xl: ExclusionList, offence: ResolvedOffence,
+                       by_key: Mapping[str, list[ListEntry]] | None = None) -> list[ListEntry]:
     """The list's entries for this offence (on any date, whatever their conditions). For an
-    offence given only by its category: every entry of that category."""
-    by_key, _ = _indexed(xl)
+    offence given only by its category: every entry of that category. ``by_key``: the list's
+    entries by catalogue key, if at hand."""
+    if by_key is None:
+        by_key, _ = _indexed(xl)
     if offence.catalogue_key is not None:
         return by_key.get(offence.catalogue_key, [])
     cat = catalogues()[xl.catalogue]
@@ -252,15 +266,15 @@ def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
                      participation: str | None, findings: Mapping[str, Given],
                      day: dt.date, citation: str) -> ExclusionCheck:
     cat = catalogues()[xl.catalogue]
-    _, modes = _indexed(xl)
+    by_key, modes = _indexed(xl)
     # Whether this form of participation is reached: principal always; others by paragraph.
     if participation is None:
-        reach: Tri = True if all(m in modes for m in _ALL_MODES) else None
+        reach: Tri = True if modes.keys() >= _EVERY_MODE else None
         via = None
     else:
         reach = participation in modes
         via = modes.get(participation)
-    candidates = _candidate_entries(xl, offence)
+    candidates = _candidate_entries(xl, offence, by_key)
     matches: list[ExclusionMatch] = []
     for entry in candidates:
         if entry.valid_from and day < entry.valid_from:
@@ -271,17 +285,17 @@ def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
         if entry.only_if is not None:
             given = findings.get(entry.only_if.fact)
             cond = None if given is None else given.finding
-        if _given_broadly(offence, xl, entry):
+        broadly = _given_broadly(offence, xl, entry)
+        if broadly:
             cond = _kleene_and([cond, None])
-        matches.append(ExclusionMatch(
+        matches.append(build_exclusion_match(
             paragraph=entry.paragraph, offence=cat.full_id(entry.offence),
             title=cat.offences[entry.offence].title, wording=entry.wording,
             condition_fact=entry.only_if.fact if entry.only_if else None,
             condition=cond if entry.only_if else None, via=via,
-            applies=_kleene_and([cond, reach]),
-            given_broadly=_given_broadly(offence, xl, entry)))
+            applies=_kleene_and([cond, reach]), given_broadly=broadly))
     excluded = _kleene_or([m.applies for m in matches]) if matches else False
-    return ExclusionCheck(
+    return build_exclusion_check(
         list_id=xl.id, title=xl.title,
         citation=_list_citation(xl, citation),
         closed=xl.closed, excluded=excluded, matches=matches,
@@ -299,11 +313,13 @@ def _list_citation(xl: ExclusionList, citation: str) -> Citation:
 
 
 def _kleene_and(values: Sequence[Tri]) -> Tri:
-    if any(v is False for v in values):
-        return False
-    if all(v is True for v in values):
-        return True
-    return None
+    result: Tri = True
+    for v in values:
+        if v is False:
+            return False
+        if v is not True:
+            result = None
+    return result
 
 
 # --- scenarios -----------------------------------------------------------------------------
@@ -360,6 +376,9 @@ def _age_range(case: Case, count: Count, act_lo: dt.date, act_hi: dt.date,
     dob = case.person.date_of_birth
     if dob is None:
         return 0, 120, None
+    if isinstance(dob, dt.date) and act_lo == act_hi:  # the common case: one age
+        age = max(0, age_on(dob, max(act_lo, dob)))
+        return age, age, dob
     dob_lo, dob_hi = _bounds(dob, EARLIEST, as_of)
     lo = max(0, age_on(dob_hi, max(act_lo, dob_hi)))
     hi = max(0, age_on(dob_lo, act_hi))
@@ -419,9 +438,9 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
         # The common case, one exact date: a single scenario unless the age straddles a limb.
         day = count.act_date
         age_lo, age_hi, exact_dob = _age_range(case, count, day, day, as_of)
-        if not any(age_lo < t <= age_hi for t in thresholds):
+        if age_lo == age_hi or not any(age_lo < t <= age_hi for t in thresholds):
             version, retro = _version_for(ruleset, count, day, as_of)
-            leap = exact_dob is not None and any(
+            leap = exact_dob is not None and born_on_leap_day(exact_dob) and any(
                 leap_day_matters(exact_dob, t, day, day) for t in thresholds)
             return [Plan(day, day, age_lo, age_hi, version, False, False, leap, [], retro)]
     act_lo, act_hi = _bounds(count.act_date, EARLIEST, as_of)
@@ -482,23 +501,39 @@ def _age_label(lo: int, hi: int) -> Text:
 
 # --- leaves --------------------------------------------------------------------------------
 
-def _leaf_value(leaf: LeafKey, p: Plan, findings: Mapping[str, Given],
+#: Leaves that test a fact as found: a finding, a choice's value, or a set's members.
+FINDING_LEAVES = ("fact", "is", "includes_any")
+
+
+def leaf_values(unknown: Mapping[LeafKey, Tri], finding_leaves: Sequence[LeafKey],
+                other_leaves: Sequence[LeafKey], p: Plan, findings: Mapping[str, Given],
                 exclusion: ExclusionCheck | None,
+                listed: Mapping[str, ExclusionCheck] | None = None) -> dict[LeafKey, Tri]:
+    """The value of every leaf of ``unknown`` (a mapping of each key to None, built once: a
+    copy is cheaper than a new dict): ``finding_leaves`` are those of kinds in
+    :data:`FINDING_LEAVES`, ``other_leaves`` the rest. A fact not found leaves its leaves
+    open."""
+    leaves = dict(unknown)
+    for leaf in finding_leaves:
+        g = findings.get(leaf[1])
+        if g is None or g.finding is None:
+            continue
+        kind = leaf[0]
+        if kind == "fact":
+            leaves[leaf] = bool(g.finding)
+        elif kind == "is":
+            leaves[leaf] = bool(g.finding == leaf[2])
+        else:  # includes_any
+            leaves[leaf] = any(v in g.finding for v in leaf[2])
+    for leaf in other_leaves:
+        leaves[leaf] = _leaf_value(leaf, p, exclusion, listed)
+    return leaves
+
+
+def _leaf_value(leaf: LeafKey, p: Plan, exclusion: ExclusionCheck | None,
                 listed: Mapping[str, ExclusionCheck] | None = None) -> Tri:
+    """The value of a leaf that tests the age or an offence list."""
     kind = leaf[0]
-    if kind == "fact":
-        g = findings.get(leaf[1])
-        return None if g is None else bool(g.finding) if g.finding is not None else None
-    if kind == "is":
-        g = findings.get(leaf[1])
-        if g is None or g.finding is None:
-            return None
-        return bool(g.finding == leaf[2])
-    if kind == "includes_any":
-        g = findings.get(leaf[1])
-        if g is None or g.finding is None:
-            return None
-        return any(v in g.finding for v in leaf[2])
     if kind == "age_at_least":
         return True if p.age_lo >= leaf[1] else False if p.age_hi < leaf[1] else None
     if kind == "age_under":

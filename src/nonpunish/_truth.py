@@ -12,7 +12,7 @@ assignment, so the whole truth table comes from one pass over the tree with ``&`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -36,7 +36,7 @@ def _masks(n: int) -> tuple[int, tuple[int, ...]]:
     return full, tuple(masks)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built for every open result, and never changed
 class TruthTable:
     variables: tuple[LeafKey, ...]
     table: int
@@ -52,6 +52,11 @@ class TruthTable:
 
     def settled_by(self, js: Sequence[int]) -> bool:
         """Whether some values of the variables ``js`` alone make the function constant."""
+        if len(js) == 1:  # the usual case: either value of one variable
+            on = self.masks[js[0]]
+            off = self.full ^ on
+            when_on, when_off = self.table & on, self.table & off
+            return when_on in (0, on) or when_off in (0, off)
         for combo in range(1 << len(js)):
             region = self.full
             for k, j in enumerate(js):
@@ -64,13 +69,16 @@ class TruthTable:
 
 def truth_table(nodes: Sequence[CompiledNode], root: int, leaves: Mapping[LeafKey, bool | None],
                 variables: Sequence[LeafKey] | None = None,
-                values: Sequence[bool | None] | None = None) -> TruthTable | None:
+                values: Sequence[bool | None] | None = None,
+                region: Sequence[int] | None = None) -> TruthTable | None:
     """The truth table of ``root`` over the unknown leaves (or the ``variables`` given, which
     must include every unknown leaf the tree reads). None if there are too many.
 
     With ``values`` (the Kleene value of every node), a node already true or false is a
     constant: its subtree cannot change the result, so its unknown leaves need not be
-    variables, which keeps the table small."""
+    variables, which keeps the table small. ``region``, if given with ``values``, is every
+    unknown node reachable from ``root`` through unknown nodes, in evaluation order: only
+    those are computed."""
     if variables is None:
         variables = tuple(dict.fromkeys(
             n.leaf for n in nodes if n.leaf is not None and leaves.get(n.leaf) is None))
@@ -78,12 +86,17 @@ def truth_table(nodes: Sequence[CompiledNode], root: int, leaves: Mapping[LeafKe
         return None
     full, masks = _masks(len(variables))
     index = {key: j for j, key in enumerate(variables)}
-    bits: list[int] = [0] * len(nodes)
-    for node in nodes:
-        known = None if values is None else values[node.index]
-        if known is not None:
-            bits[node.index] = full if known else 0
-        elif node.op == "leaf":
+    todo: Iterable[int]
+    if values is None:
+        bits: list[int] = [0] * len(nodes)
+        todo = range(len(nodes))
+    else:
+        # Known nodes are constants; the unknown ones (0 for now) are computed below.
+        bits = [full if v else 0 for v in values]
+        todo = region if region is not None else [i for i, v in enumerate(values) if v is None]
+    for i in todo:
+        node = nodes[i]
+        if node.op == "leaf":
             assert node.leaf is not None
             value = leaves.get(node.leaf)
             j = index.get(node.leaf)
