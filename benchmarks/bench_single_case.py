@@ -8,6 +8,8 @@ Reports medians (µs) of:
     included), per kind of case,
   * the durable-rules engine (if installed) on the same cases,
   * a hand-written Python function of the same three-valued s.45 logic, without reasons,
+  * the reference evaluator over every case of the s.45 scenario file (the cases lawyers
+    wrote as tests): the median and 90th percentile of the per-case medians,
 and the ratios between them. ``--soak N`` runs N durable evaluations and reports the
 resident memory before and after (the target is no growth).
 Targets (issue 2): reference < 50 µs median; validation < 50 µs more; durable >= 2,000
@@ -25,8 +27,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 import nonpunish
 from nonpunish._evaluate import evaluate_case
+from nonpunish._paths import shipped_root
 
 AS_OF = dt.date(2026, 11, 1)
 RULESET = "uk-ew/modern-slavery-act-2015/s45"
@@ -110,6 +115,22 @@ def median_us(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples) / 1000
 
 
+def scenario_medians(ruleset: nonpunish.Ruleset, repeat: int) -> list[float]:
+    """The reference evaluator's median time (µs) for each case of the s.45 scenario file
+    that is evaluated under s.45 itself."""
+    path = shipped_root() / "uk-ew" / "modern-slavery-act-2015" / "scenarios" / "s45.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = []
+    for sc in data["scenarios"]:
+        if sc.get("ruleset", data["ruleset"]) != RULESET:
+            continue
+        as_of = sc.get("as_of", data.get("as_of", AS_OF))
+        case = nonpunish.read_case("scenario.json", text=json.dumps(sc["case"], default=str),
+                                   as_of=as_of)
+        out.append(median_us(lambda c=case, d=as_of: evaluate_case(ruleset, c, d), repeat))
+    return out
+
+
 def rss_mb() -> float:
     with Path("/proc/self/status").open(encoding="ascii") as fh:
         for line in fh:
@@ -151,6 +172,11 @@ def main() -> None:
         print(f"{name:34} {v:9.1f} {r:10.1f} {r / base:6.0f}x {dtext} {rate}")
     print("\n(validate: JSON text to a checked Case; reference and durable: a validated case to "
           "a full reasoned outcome, µs medians; ratio: reference / hand-written)")
+    per_case = scenario_medians(ruleset, max(50, args.repeat // 25))
+    deciles = statistics.quantiles(per_case, n=10)
+    print(f"\nreference over the {len(per_case)} cases of the s.45 scenario file: median "
+          f"{statistics.median(per_case):.1f} µs, 90th percentile {deciles[-1]:.1f} µs, "
+          f"slowest {max(per_case):.1f} µs (per-case medians)")
     if args.soak and durable is not None:
         case = nonpunish.read_case("bench.json", text=json.dumps(CASES["adult, protected"]),
                                    as_of=AS_OF)

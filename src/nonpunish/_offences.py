@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ._case import Participation
 from ._errors import ErrorDetail, RulesetError
 from ._files import Document, as_mapping, details_from_validation, read_document
+from ._memo import OwnedCache
 from ._paths import shipped_root
 from ._text import Text
 
@@ -240,6 +241,7 @@ def catalogue_has(offence_id: str) -> bool:
 
 # --- matching an offence given by statute and section -------------------------------------
 
+@lru_cache(maxsize=4096)  # pure, and called for every offence given by statute and section
 def normalise_statute(statute: str) -> str:
     text = statute.lower()
     text = re.sub(r"\([^)]*\)", " ", text)  # "(c. 60)"
@@ -248,6 +250,7 @@ def normalise_statute(statute: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@lru_cache(maxsize=4096)
 def section_tokens(section: str) -> tuple[str, ...]:
     """``"s.17(1)(a)"`` -> ``("17", "1", "a")``; ``"section 9"`` -> ``("9",)``."""
     text = section.strip().lower()
@@ -260,20 +263,33 @@ def matches_by_statute(catalogue: Catalogue, statute: str, section: str) -> list
     """The catalogue keys that best match a statute and section: the entries with the most
     specific section that the one given falls under. Several when the section holds several
     offences (one per class of drug)."""
-    want_statute = normalise_statute(statute)
     want = section_tokens(section)
     best: list[str] = []
     depth = -1
-    for key, offence in catalogue.offences.items():
-        if normalise_statute(offence.statute) != want_statute:
-            continue
-        have = section_tokens(offence.section)
+    for key, have in catalogue_by_statute(catalogue).get(normalise_statute(statute), ()):
         if want[: len(have)] == have:
             if len(have) > depth:
                 best, depth = [key], len(have)
             elif len(have) == depth:
                 best.append(key)
     return best
+
+
+#: Normalised statute -> (catalogue key, section tokens) of each of its offences, in order.
+StatuteIndex = dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+_statute_index: OwnedCache[Catalogue, StatuteIndex] = OwnedCache()
+
+
+def catalogue_by_statute(catalogue: Catalogue) -> StatuteIndex:
+    """The catalogue's offences by normalised statute (worked out once per catalogue)."""
+    def make() -> StatuteIndex:
+        index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for key, offence in catalogue.offences.items():
+            index.setdefault(normalise_statute(offence.statute), []).append(
+                (key, section_tokens(offence.section)))
+        return {statute: tuple(entries) for statute, entries in index.items()}
+
+    return _statute_index.get(catalogue, None, make)
 
 
 def match_by_statute(catalogue: Catalogue, statute: str, section: str) -> str | None:

@@ -24,6 +24,7 @@ from ._offences import (
     DatedValue,
     ExclusionList,
     ListEntry,
+    catalogue_by_statute,
     catalogues,
     find_offence,
     match_by_statute,
@@ -257,9 +258,8 @@ def _given_broadly(offence: ResolvedOffence, xl: ExclusionList, entry: ListEntry
     if len(want) < len(have):
         return True
     # A section that holds several catalogued offences (one per class of drug) names none.
-    statute = normalise_statute(target.statute)
-    return sum(1 for o in cat.offences.values() if normalise_statute(o.statute) == statute
-               and section_tokens(o.section) == have) > 1
+    same_statute = catalogue_by_statute(cat).get(normalise_statute(target.statute), ())
+    return sum(1 for _, section in same_statute if section == have) > 1
 
 
 def _check_exclusion(xl: ExclusionList, offence: ResolvedOffence,
