@@ -973,24 +973,27 @@ def evaluate_table(table: Any, ruleset: str | Path | Ruleset, *, as_of: dt.date 
     rejects: list[pl.DataFrame] = []
     from ._vectorised import ROW
 
+    front = [ROW, *(["case_id"] if case_id_col is not None else [])]
+
+    def in_order(part: pl.DataFrame) -> pl.DataFrame:
+        return part.select(*front, *(c for c in part.columns if c not in front)).rename(
+            {ROW: "row"})
+
+    # Case ids are joined and columns put in order slice by slice: done once over the whole
+    # table, either would copy every column.
     for start, part in _slices(frame, CHUNK_ROWS):
         res, rej = _evaluate_slice(part, rs, as_of, cmap, theirs, start, engine, explain,
                                    weights, __version__)
-        if case_id_col is not None:  # slice by slice: a join over the whole would copy it
+        if case_id_col is not None:
             ids = part.select(
                 (pl.int_range(pl.len(), dtype=pl.UInt32) + (start + 1)).alias(ROW),
                 pl.col(case_id_col).cast(pl.String).alias("case_id"))
             res = res.join(ids, on=ROW, how="left", maintain_order="left")
             rej = rej.join(ids, on=ROW, how="left", maintain_order="left")
-        results.append(res)
-        rejects.append(rej)
+        results.append(in_order(res))
+        rejects.append(in_order(rej))
     result_frame = pl.concat(results, how="vertical")
     reject_frame = pl.concat(rejects, how="vertical")
-    front = [ROW, *(["case_id"] if case_id_col is not None else [])]
-    result_frame = result_frame.select(
-        *front, *(c for c in result_frame.columns if c not in front)).rename({ROW: "row"})
-    reject_frame = reject_frame.select(
-        *front, *(c for c in reject_frame.columns if c not in front)).rename({ROW: "row"})
     return TableOutcome(results=result_frame, rejects=reject_frame, rows=frame.height,
                         ruleset_id=rs.id, ruleset_content_hash=rs.content_hash,
                         engine=engine, as_of=as_of, library_version=__version__)
