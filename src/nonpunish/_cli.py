@@ -94,6 +94,18 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_as_of(p: argparse.ArgumentParser,
+               meaning: str = "the date to evaluate on (default: today), for reproducible "
+               "results") -> None:
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=meaning)
+
+
+def _add_mapping(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mapping", type=Path, metavar="FILE",
+                   help="a YAML or JSON file mapping your column names and codes to the fact "
+                   "vocabulary's")
+
+
 def _parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
@@ -120,8 +132,7 @@ def _parser() -> _Parser:
                    "repeat for several (default: all)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.add_argument("--lang", choices=("en", "nl"), default="en")
-    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
-                   help="the date to evaluate on (default: today)")
+    _add_as_of(p)
 
     p = sub.add_parser("show", help="a ruleset: its elements, exclusion list and caveats")
     p.add_argument("ruleset", metavar="RULESET",
@@ -141,8 +152,7 @@ def _parser() -> _Parser:
                    help="how to write the outcome (default: text)")
     p.add_argument("--lang", choices=("en", "nl"), default="en",
                    help="English or Dutch (default: en)")
-    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
-                   help="the date to evaluate on (default: today), for reproducible results")
+    _add_as_of(p)
     p.add_argument("--engine", choices=("reference", "durable"), default="reference",
                    help="the evaluation engine (default: reference)")
 
@@ -156,14 +166,11 @@ def _parser() -> _Parser:
     p.add_argument("inputs", nargs="*", metavar="[RULESET] TABLE", help=argparse.SUPPRESS)
     p.add_argument("--ruleset-file", type=Path, metavar="PATH",
                    help="a ruleset file of your own, instead of RULESET")
-    p.add_argument("--mapping", type=Path, metavar="FILE",
-                   help="a YAML or JSON file mapping your column names and codes to the fact "
-                   "vocabulary's")
+    _add_mapping(p)
     p.add_argument("--weights", metavar="COLUMN",
                    help="a column of non-negative weights, carried into the results and "
                    "summed in the summary")
-    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
-                   help="the date to evaluate on (default: today), for reproducible results")
+    _add_as_of(p)
     p.add_argument("--engine", choices=("vectorised", "reference"), default="vectorised",
                    help="the evaluation engine (default: vectorised)")
     p.add_argument("--explain", action="store_true",
@@ -194,13 +201,10 @@ def _parser() -> _Parser:
     p.add_argument("--ruleset", action="append", metavar="RULESET", dest="rulesets",
                    help="a ruleset id, RULESET@VARIANT, or a ruleset or variant file; repeat "
                    "for several")
-    p.add_argument("--mapping", type=Path, metavar="FILE",
-                   help="a YAML or JSON file mapping your column names and codes to the fact "
-                   "vocabulary's")
+    _add_mapping(p)
     p.add_argument("--weights", metavar="COLUMN",
                    help="a column of non-negative weights, summed by result and legal effect")
-    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
-                   help="the date to evaluate on (default: today), for reproducible results")
+    _add_as_of(p)
     p.add_argument("--format", choices=MODEL_FORMATS,
                    help="text, csv or json (default: from the --output file's extension, "
                    "else text)")
@@ -222,8 +226,7 @@ def _parser() -> _Parser:
     p = sub.add_parser("validate", help="check a case or ruleset file")
     p.add_argument("file", metavar="FILE", help="a case (JSON or YAML, - for stdin), a "
                    "ruleset or an exclusion list")
-    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
-                   help="the date a case is checked against (default: today)")
+    _add_as_of(p, "the date a case is checked against (default: today)")
 
     p = sub.add_parser("schema", help="JSON Schemas of the case, outcome and ruleset formats")
     p.add_argument("which", nargs="?", choices=SCHEMA_NAMES, metavar="{case,outcome,ruleset}",
