@@ -177,13 +177,15 @@ def evidence(*, levels: Sequence[EvidenceLevel] = LEVELS,
 
 
 @cache
-def finding_values(*, favourable: bool = False) -> st.SearchStrategy[Any]:
+def finding_values(*, favourable: bool = False,
+                   established_from: EvidenceLevel = EvidenceLevel.EVIDENCE_RAISED
+                   ) -> st.SearchStrategy[Any]:
     """A value for a ``finding`` fact that takes evidence: true, false, null, "unknown", or a
     state of the evidence at every level, disproved or not (facts with ``evidence: false``
     take the first four only; see :func:`fact_values`). ``favourable`` leans toward values a burden
     model reads as true (so that protected outcomes are common enough to test)."""
     if favourable:
-        strong = tuple(lv for lv in LEVELS if lv.rank >= EvidenceLevel.EVIDENCE_RAISED.rank)
+        strong = tuple(lv for lv in LEVELS if lv.rank >= established_from.rank)
         return st.one_of(
             st.just(True),
             evidence(levels=strong, disproved=st.just(False)),
@@ -210,6 +212,7 @@ def definite_finding_values() -> st.SearchStrategy[Any]:
 
 @cache
 def fact_values(name: str, *, favourable: bool = False,
+                established_from: EvidenceLevel = EvidenceLevel.EVIDENCE_RAISED,
                 definite: bool = False) -> st.SearchStrategy[Any]:
     """A type-correct value for the vocabulary fact ``name``. ``definite`` leaves out every
     unknown form (null, "unknown", evidence not assessed and not disproved)."""
@@ -227,7 +230,7 @@ def fact_values(name: str, *, favourable: bool = False,
     if favourable and name in adverse_facts():
         return st.one_of(st.just(False), st.just(False), finding_values())
     if spec.type == "finding":
-        return finding_values(favourable=favourable)
+        return finding_values(favourable=favourable, established_from=established_from)
     if spec.type == "choice":
         known: st.SearchStrategy[Any] = st.sampled_from(spec.values)
     elif spec.type == "set":
@@ -244,11 +247,14 @@ def fact_values(name: str, *, favourable: bool = False,
 
 @cache
 def facts_for(scope: str | None = None, *, complete: bool = False,
-              favourable: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+              favourable: bool = False,
+              established_from: EvidenceLevel = EvidenceLevel.EVIDENCE_RAISED
+              ) -> st.SearchStrategy[dict[str, Any]]:
     """A ``facts`` mapping over the vocabulary's facts of ``scope`` ("person", "count", or
     None for both). ``complete`` gives every such fact (some may still be unknown)."""
     names = facts_in_mapping(scope)
-    strategies = {n: fact_values(n, favourable=favourable) for n in names}
+    strategies = {n: fact_values(n, favourable=favourable, established_from=established_from)
+                  for n in names}
     if complete:
         return st.fixed_dictionaries(strategies)
     return st.fixed_dictionaries({}, optional=strategies)
@@ -285,7 +291,9 @@ def _by_statute(draw: st.DrawFn, jurisdiction: str, keys: tuple[str, ...]) -> di
 
 @cache
 def offence_refs(jurisdiction: str | None = None, *,
-                 favourable: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+                 favourable: bool = False,
+              established_from: EvidenceLevel = EvidenceLevel.EVIDENCE_RAISED
+              ) -> st.SearchStrategy[dict[str, Any]]:
     """An ``offence`` mapping: mostly a catalogue id (``<jurisdiction>/<key>``), with listed,
     conditionally listed and unlisted offences equally likely; sometimes the statute and
     section of a catalogued offence written as a caller might; rarely an offence no catalogue
@@ -362,13 +370,25 @@ def dates_of_birth() -> st.SearchStrategy[dt.date]:
             born = dt.date(born.year - age, 3, 1)
         return _clip(born, FIRST_DATE, AS_OF)  # a boundary near the as-of date, at age 0
 
+    # People who were children while some provision was in force: where the limbs split.
+    first = first_commencement()
+    children = st.dates(_years_before(first, max(age_thresholds())), _years_before(AS_OF, 8))
     return st.one_of(
         st.builds(turning, st.sampled_from(boundary_dates()), st.sampled_from(age_thresholds()),
                   st.integers(-400, 400)),
         st.sampled_from(LEAP_DOBS),
+        children,
+        children,
         st.dates(dt.date(1990, 1, 1), dt.date(2012, 12, 31)),
         st.dates(FIRST_DATE, AS_OF),
     )
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return dt.date(day.year - years, 3, 1)
 
 
 @cache
@@ -387,9 +407,18 @@ def age_ranges(draw: st.DrawFn) -> dict[str, int]:
 def persons(draw: st.DrawFn) -> dict[str, Any]:
     """A ``person`` mapping: a date of birth (exact or a range), an age at the act (exact or
     a range), or nothing. Never both a date of birth and an age."""
-    form = draw(st.sampled_from(["nothing", "age", "age_range", "dob", "dob_range"]))
+    # Ranges of one day are drawn often: they are exact dates in another form, and every
+    # stage must read them as such (a one-day date of birth once got other questions from a
+    # table than from the single-case evaluator).
+    form = draw(st.sampled_from(["nothing", "age", "age_range", "dob", "dob_range",
+                                 "dob_one_day", "dob_one_day", "dob_one_day"]))
     if form == "dob":
         return {"date_of_birth": draw(dates_of_birth())}
+    if form == "dob_one_day":
+        # A range whose first and last day are the same is an exact date in another form;
+        # every stage must read it as one.
+        day = draw(dates_of_birth())
+        return {"date_of_birth": {"earliest": day, "latest": day}}
     if form == "dob_range":
         a = draw(dates_of_birth())
         b = draw(st.one_of(dates_of_birth(),
@@ -405,7 +434,10 @@ def persons(draw: st.DrawFn) -> dict[str, Any]:
     if form == "age":
         return {"age_at_act": draw(ages())}
     if form == "age_range":
-        return {"age_at_act": draw(age_ranges())}
+        age_range = draw(age_ranges())
+        if draw(st.integers(0, 3)) == 3:  # a range of one year is that age
+            age_range["max"] = age_range["min"]
+        return {"age_at_act": age_range}
     return {}
 
 
@@ -441,7 +473,9 @@ def _ids() -> st.SearchStrategy[list[str]]:
 
 @st.composite
 def counts(draw: st.DrawFn, person: dict[str, Any] | None = None, count_id: str = "1",
-           *, jurisdiction: str | None = None, favourable: bool = False) -> dict[str, Any]:
+           *, jurisdiction: str | None = None, favourable: bool = False,
+           in_force_from: dt.date | None = None,
+           established_from: EvidenceLevel = EvidenceLevel.EVIDENCE_RAISED) -> dict[str, Any]:
     """A ``count`` mapping consistent with ``person``: offence, perhaps participation and
     conduct, an act date (exact, a range, or unknown) not before birth, perhaps a decision
     date after the act, perhaps its own age (only if the person has no date of birth), and
@@ -458,10 +492,13 @@ def counts(draw: st.DrawFn, person: dict[str, Any] | None = None, count_id: str 
     first = dob_lo or draw(_ACT_WINDOW_STARTS)
     anchors = _birthdays(person)
     if favourable:  # mostly acts the law reaches
-        first = max(first, first_commencement())
-    form = draw(st.sampled_from(["date", "date", "range", "none"]))
+        first = max(first, in_force_from or first_commencement())
+    form = draw(st.sampled_from(["date", "date", "range", "one_day", "none", "none"]))
     if form == "date":
         count["act_date"] = draw(dates(min(first, AS_OF), AS_OF, anchors))
+    elif form == "one_day":
+        day = draw(dates(min(first, AS_OF), AS_OF, anchors))
+        count["act_date"] = {"earliest": day, "latest": day}
     elif form == "range":
         count["act_date"] = draw(date_ranges(min(first, AS_OF), AS_OF, anchors,
                                              open_ends=not favourable))
@@ -470,7 +507,8 @@ def counts(draw: st.DrawFn, person: dict[str, Any] | None = None, count_id: str 
         count["decision_date"] = draw(dates(act_hi, AS_OF))
     if "date_of_birth" not in person and draw(st.integers(0, 3)) == 3:
         count["age_at_act"] = draw(st.one_of(ages(), age_ranges()))
-    count["facts"] = draw(facts_for("count", complete=favourable, favourable=favourable))
+    count["facts"] = draw(facts_for("count", complete=favourable, favourable=favourable,
+                                    established_from=established_from))
     if not count["facts"] and draw(st.booleans()):
         del count["facts"]
     return count
@@ -478,18 +516,26 @@ def counts(draw: st.DrawFn, person: dict[str, Any] | None = None, count_id: str 
 
 @st.composite
 def cases(draw: st.DrawFn, *, jurisdiction: str | None = None,
-          favourable: bool | None = None, max_counts: int = 3) -> Case:
+          favourable: bool | None = None, max_counts: int = 3,
+          in_force_from: dt.date | None = None,
+          established_from: EvidenceLevel = EvidenceLevel.EVIDENCE_RAISED) -> Case:
     """A valid case mapping with one to ``max_counts`` counts. ``favourable`` (drawn if None)
     gives every fact, leaning toward values that satisfy the elements, so that protected
-    outcomes are common."""
+    outcomes are common; its acts are mostly done from ``in_force_from`` (a ruleset's
+    commencement; by default the earliest of any shipped ruleset), and its evidence mostly
+    reaches ``established_from`` (the level at which a ruleset's burden model finds an
+    element established)."""
     if favourable is None:
         favourable = draw(st.integers(0, 2)) == 2
     person = draw(persons())
     ids = draw(_ids())[:max_counts]
     case: Case = {
         "person": person,
-        "facts": draw(facts_for("person", complete=favourable, favourable=favourable)),
-        "counts": [draw(counts(person, i, jurisdiction=jurisdiction, favourable=favourable))
+        "facts": draw(facts_for("person", complete=favourable, favourable=favourable,
+                                established_from=established_from)),
+        "counts": [draw(counts(person, i, jurisdiction=jurisdiction, favourable=favourable,
+                               in_force_from=in_force_from,
+                               established_from=established_from))
                    for i in ids],
     }
     # Findings about the acts may also be given once, for every count.
@@ -678,8 +724,10 @@ def answers(case: Case, count_index: int, fact: str) -> list[Case]:
     one copy per representative answer. Representative: for a finding, true and false; for a
     choice, every value; for a set, none and each single value (enough for any
     ``includes_any`` test); for the age, each side of every threshold the case allows; for
-    the act date, each side of every boundary inside the range. Every copy is a refinement
-    of ``case``, so stays valid."""
+    the act date, each side of every boundary inside the range; for the date of birth, each
+    side of every threshold birthday an act may fall on. Every copy is a refinement of
+    ``case`` that keeps everything it gave, so a question the case cannot take as it stands
+    (an age beside a date of birth) fails here."""
     spec = _vocab()[fact]
     count = case["counts"][count_index]
 
@@ -705,27 +753,17 @@ def answers(case: Case, count_index: int, fact: str) -> list[Case]:
     if fact == "act_date":
         return [with_count(act_date=d) for d in _act_date_answers(case, count)]
     if fact == "age_at_act":
-        # The answer is given as the count's age. A date of birth cannot stand beside it, so
-        # it goes, but what it said about the date stays: the act date is narrowed to the
-        # days on which the person can have been that old (the answer "18" to "how old?"
-        # also says "on or after the 18th birthday").
-        out = []
+        # Given as the count's age. A case with a date of birth cannot take an age beside it
+        # (``age_source``): the age is then asked as the act date or the date of birth.
         person = case.get("person") or {}
-        dob_lo, dob_hi = bounds(person.get("date_of_birth"), EARLIEST, AS_OF)
-        for age in _age_answers(case, count):
-            changes: dict[str, Any] = {"age_at_act": age}
-            if person.get("date_of_birth") is not None:
-                assert dob_lo is not None and dob_hi is not None
-                act_lo, act_hi = bounds(count.get("act_date"), EARLIEST, AS_OF)
-                assert act_lo is not None and act_hi is not None
-                lo = max(act_lo, birthday_of_age(dob_lo, age))
-                hi = min(act_hi, birthday_of_age(dob_hi, age + 1) - dt.timedelta(days=1))
-                if lo > hi:
-                    continue
-                changes["act_date"] = lo if lo == hi else {"earliest": lo, "latest": hi}
-            new = with_count(**changes)
-            new["person"] = {k: v for k, v in person.items()
-                             if k not in ("date_of_birth", "age_at_act")}
+        assert person.get("date_of_birth") is None, (
+            "age_at_act asked of a case that gives a date of birth")
+        return [with_count(age_at_act=age) for age in _age_answers(case, count)]
+    if fact == "date_of_birth":
+        out = []
+        for born in _dob_answers(case):
+            new = copy.deepcopy(case)
+            new["person"] = {**(case.get("person") or {}), "date_of_birth": born}
             out.append(new)
         return out
     raise AssertionError(f"no way to answer a question about {fact!r}")
@@ -744,19 +782,36 @@ def _act_date_answers(case: Case, count: dict[str, Any]) -> list[dt.date]:
     return sorted(d for d in cands if lo <= d <= hi)
 
 
-def _age_answers(case: Case, count: dict[str, Any]) -> list[int]:
+def _dob_answers(case: Case) -> list[dt.date]:
+    """Exact dates of birth inside the range given, on each side of every threshold birthday
+    that an act of the case may fall on (and not after any act)."""
     person = case.get("person") or {}
+    lo, hi = bounds(person.get("date_of_birth"), EARLIEST, AS_OF)
+    assert lo is not None and hi is not None
+    hi = min(hi, _min_act_hi(case))
+    cands = {lo, hi}
+    for count in case["counts"]:
+        act_lo, act_hi = bounds(count.get("act_date"), lo, AS_OF)
+        for day in {d for d in (act_lo, act_hi) if d is not None}:
+            for t in age_thresholds():
+                try:
+                    born = day.replace(year=day.year - t)
+                except ValueError:  # 29 February
+                    born = dt.date(day.year - t, 3, 1)
+                cands |= {born - dt.timedelta(days=1), born, born + dt.timedelta(days=1)}
+    # Nobody is over 120 at an act (``impossible_age``).
+    first_acts = [bounds(c.get("act_date"))[0] for c in case["counts"]]
+    last_start = max((d for d in first_acts if d is not None), default=None)
+    return sorted(d for d in cands if lo <= d <= hi and (
+        last_start is None or age_on(d, last_start) <= 120))
+
+
+def _age_answers(case: Case, count: dict[str, Any]) -> list[int]:
     age = _count_age(case, count)
     if isinstance(age, int):
         lo = hi = age
     elif isinstance(age, dict):
         lo, hi = age["min"], age["max"]
-    elif person.get("date_of_birth") is not None:
-        dob_lo, dob_hi = bounds(person["date_of_birth"], EARLIEST, AS_OF)
-        act_lo, act_hi = bounds(count.get("act_date"), EARLIEST, AS_OF)
-        assert dob_lo and dob_hi and act_lo and act_hi
-        lo = max(0, age_on(dob_hi, max(act_lo, dob_hi)))
-        hi = min(120, max(0, age_on(dob_lo, act_hi)))
     else:
         lo, hi = 0, 120
     cands = {lo, hi} | {a for t in age_thresholds() for a in (t - 1, t)}

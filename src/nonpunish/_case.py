@@ -12,7 +12,15 @@ import difflib
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ._errors import ErrorDetail
@@ -105,9 +113,25 @@ class AgeRange(BaseModel):
         return self
 
 
-DateInput = dt.date | DateRange
+def _exact_if_one_day(value: dt.date | DateRange) -> dt.date | DateRange:
+    """A range whose first and last day are the same is that day: every stage (and every
+    question asked of the case) then treats it as the exact date it is."""
+    if isinstance(value, DateRange) and value.earliest is not None \
+            and value.earliest == value.latest:
+        return value.earliest
+    return value
+
+
+def _exact_if_one_age(value: int | AgeRange) -> int | AgeRange:
+    """An age range of one year is that age."""
+    if isinstance(value, AgeRange) and value.min == value.max:
+        return value.min
+    return value
+
+
+DateInput = Annotated[dt.date | DateRange, AfterValidator(_exact_if_one_day)]
 AgeInput = Annotated[Annotated[int, Strict(), Field(ge=0, le=MAX_AGE)] | AgeRange,
-                     BeforeValidator(_plausible_age)]
+                     BeforeValidator(_plausible_age), AfterValidator(_exact_if_one_age)]
 
 Participation = Literal[
     "principal", "attempt", "conspiracy", "aiding_abetting", "encouraging_assisting"

@@ -59,6 +59,7 @@ from ._prepare import (
     _findings,
     _resolve_offence,
     _text,
+    age_question,
     charge_facts,
     leaf_values,
     plan,
@@ -269,10 +270,7 @@ def _evaluate_count(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
                  for label, r in zip(labels, results, strict=True)]
     questions = _merge_questions([r.questions for r in results])
     split_qs = []
-    # With an exact date of birth, an age in doubt is a date in doubt: ask for the date.
-    dob = case.person.date_of_birth
-    age_fact = "act_date" if isinstance(dob, dt.date) else "age_at_act"
-    for dim, fact in (("date", "act_date"), ("age", age_fact)):
+    for dim, fact in (("date", "act_date"), ("age", age_question(case, count))):
         if not any(getattr(r.plan, f"{dim}_split") for r in results):
             continue
         if not _split_matters(results, dim, ruleset.age_threshold_list):

@@ -481,6 +481,8 @@ def _questions(cv: CompiledVersion, layout: _Layout, values: Sequence[Tri],
             names = _exclusion_facts((listed or {}).get(fact), findings, cv.lists[fact])
         elif kind == "age" and p is not None and p.age_lo == p.age_hi:
             names = []  # the age is known: what is open is how the words read
+        elif kind == "age" and p is not None:
+            names = [p.age_fact]
         else:
             names = [fact] if fact else []
         for name in names:

@@ -340,6 +340,8 @@ class Plan:
     label_parts: list[Text] = field(default_factory=list)
     #: The version reaches this earlier act only as the more favourable later law.
     retroactive: bool = False
+    #: What to ask for when the age is in doubt (see :func:`age_question`).
+    age_fact: str = "age_at_act"
 
 
 def _version_for(ruleset: Ruleset, count: Count, day: dt.date,
@@ -366,6 +368,17 @@ def _bounds(value: Any, default_lo: dt.date, default_hi: dt.date) -> tuple[dt.da
     if isinstance(value, dt.date):
         return value, value
     return value.earliest or default_lo, value.latest or default_hi
+
+
+def age_question(case: Case, count: Count) -> str:
+    """The fact to ask for when the age at the act is in doubt, in a form the case can take
+    as it stands: the act date when the date of birth is exact (the doubt is then about the
+    date), the date of birth when it is a range (an age cannot be given beside it), and
+    otherwise the age itself."""
+    dob = case.person.date_of_birth
+    if dob is None:
+        return "age_at_act"
+    return "act_date" if isinstance(dob, dt.date) else "date_of_birth"
 
 
 def _age_range(case: Case, count: Count, act_lo: dt.date, act_hi: dt.date,
@@ -442,7 +455,8 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
             version, retro = _version_for(ruleset, count, day, as_of)
             leap = exact_dob is not None and born_on_leap_day(exact_dob) and any(
                 leap_day_matters(exact_dob, t, day, day) for t in thresholds)
-            return [Plan(day, day, age_lo, age_hi, version, False, False, leap, [], retro)]
+            return [Plan(day, day, age_lo, age_hi, version, False, False, leap, [], retro,
+                         age_question(case, count))]
     act_lo, act_hi = _bounds(count.act_date, EARLIEST, as_of)
     act_hi = min(act_hi, as_of)
     dob_lo, _ = _bounds(case.person.date_of_birth, EARLIEST, as_of)
@@ -485,7 +499,7 @@ def plan(ruleset: Ruleset, case: Case, count: Count, as_of: dt.date,
             if len(bands) > 1:
                 parts.append(_age_label(band_lo, band_hi))
             plans.append(Plan(lo, hi, band_lo, band_hi, version, date_split, len(bands) > 1,
-                              leap, parts, retro))
+                              leap, parts, retro, age_question(case, count)))
     return plans
 
 
