@@ -1,16 +1,17 @@
-"""Shared test configuration: Hypothesis profiles and a few session fixtures.
+"""Shared test configuration: Hypothesis profiles, the ``--thorough`` flag, and a few session
+fixtures.
 
-Profiles:
+Two runs, one flag apart:
 
-* ``ci``: loaded when the ``CI`` environment variable is set (CI runs set ``CI=true``).
-  Modest example counts so the whole property suite runs in well under two minutes on two
-  cores (about 15 s when it passes); no deadline (shared runners are noisy); failures print
-  a reproduction blob, and are shrunk but not "explained" (that phase is slow).
-* ``dev``: the local default, more examples.
-* ``default``: Hypothesis's own example count, without a deadline.
+* ``python -m pytest`` (the README's test command): the ``quick`` profile, modest example
+  counts so the whole suite passes in a few minutes on two cores. Tests marked ``thorough``
+  (soaks, very large tables) are skipped, and say so.
+* ``python -m pytest --thorough``: the ``thorough`` profile, four times the examples with
+  Hypothesis's "explain" phase, and the tests marked ``thorough``. CI runs both.
 
-``HYPOTHESIS_PROFILE`` names a profile explicitly (it is ignored when ``CI`` is set, so a CI
-job cannot be slowed down by a stray variable).
+Every profile has no deadline (shared machines are noisy) and prints a reproduction blob on
+failure. ``ci`` is another name for ``quick``. ``HYPOTHESIS_PROFILE`` names a profile
+explicitly; ``--thorough`` wins over it.
 """
 
 from __future__ import annotations
@@ -24,27 +25,43 @@ from hypothesis import HealthCheck, Phase, settings
 import nonpunish
 from strategies import AS_OF
 
-settings.register_profile(
-    "ci",
+_QUICK = settings(
     max_examples=150,
     deadline=None,
-    derandomize=False,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
     # No "explain" phase: it can add tens of seconds to a failing run; shrinking stays.
     phases=[p for p in Phase if p is not Phase.explain],
 )
-settings.register_profile(
-    "dev",
-    max_examples=250,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+settings.register_profile("quick", _QUICK)
+settings.register_profile("ci", _QUICK)
+settings.register_profile("thorough", max_examples=600, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("default", deadline=None)
 
-settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE",
-                                                                         "dev"))
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--thorough", action="store_true",
+                     help="nonpunish: more Hypothesis examples, and the long soak and "
+                     "large-table runs (tests marked thorough)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection: strategies.per_ruleset reads the profile's example count when the
+    # test modules are imported.
+    thorough = config.getoption("--thorough")
+    settings.load_profile("thorough" if thorough else os.environ.get("HYPOTHESIS_PROFILE",
+                                                                      "quick"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--thorough"):
+        return
+    skip = pytest.mark.skip(reason="a long run: `python -m pytest --thorough` runs it")
+    for item in items:
+        if "thorough" in item.keywords:
+            item.add_marker(skip)
+
 
 S45 = "uk-ew/modern-slavery-act-2015/s45"
 

@@ -1,8 +1,9 @@
 """The durable-rules engine: the same three-valued evaluation, done by a Rete network.
 
 durable-rules 2.0.28 (the optional extra ``durable``) has sharp edges that crash the process
-or give wrong answers when it is used naively; ``shared/notes/durable-rules.md`` lists the
-measured ones. This adapter is the wrapper the note asks for. What it does, and why:
+or give wrong answers when it is used naively; the documentation page "The durable-rules
+engine" (``docs/durable-rules.md``) lists the measured ones and the rules this adapter follows
+to contain them. What it does, and why:
 
 *Encoding.* Every element (a leaf, a node of the tree, or a synthetic node added here) is a
 name. Its value is a fact ``{"t": "el", "g": GROUP, "n": NAME, "v": true|false}``, asserted

@@ -1,4 +1,4 @@
-"""The durable adapter contains durable-rules' measured defects (shared/notes/durable-rules.md).
+"""The durable adapter contains durable-rules' measured defects (docs/durable-rules.md).
 
 Each test runs in a child process, so a regression that crashes the interpreter (several of
 durable's defects are segfaults) fails one test instead of the whole run.
@@ -12,10 +12,11 @@ import textwrap
 
 import pytest
 
+# ``durable.lang``, not ``durable``: a bare folder named durable on sys.path would import.
 durable = pytest.importorskip(
-    "durable",
+    "durable.lang",
     reason="durable-rules is not installed (optional extra 'durable'; it builds on Python "
-    "3.10-3.12 only)")
+    "3.10-3.12 only, with a C compiler)")
 
 pytestmark = [pytest.mark.durable, pytest.mark.subprocess]
 
@@ -318,6 +319,7 @@ def test_eight_threads_through_the_public_api() -> None:
     assert out.split() == ["ok", "4000"]
 
 
+@pytest.mark.thorough
 def test_memory_stays_flat_over_20000_evaluations() -> None:
     out = run("""
         def rss_kb():

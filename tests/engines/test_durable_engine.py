@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
+# ``durable.lang``, not ``durable``: a bare folder named durable on sys.path would import.
 durable = pytest.importorskip(
-    "durable",
+    "durable.lang",
     reason="durable-rules is not installed (optional extra 'durable'; it builds on Python "
-    "3.10-3.12 only)")
+    "3.10-3.12 only, with a C compiler)")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
