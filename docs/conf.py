@@ -20,7 +20,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
-    "sphinx.ext.graphviz",
     "nonpunish_reference",
 ]
 myst_enable_extensions = ["colon_fence", "deflist"]
@@ -34,10 +33,6 @@ html_title = "nonpunish"
 html_static_path = ["_static"]
 html_css_files = ["nonpunish.css"]
 nitpicky = False
-
-# Decision diagrams: Graphviz's `dot` must be installed (apt-get install graphviz).
-graphviz_output_format = "svg"
-graphviz_dot_args = ["-Gfontname=Helvetica", "-Nfontname=Helvetica", "-Efontname=Helvetica"]
 
 # Extra folders of ruleset files to document beside the shipped ones, laid out like
 # rulesets/ (a ruleset's id is its path in the folder). The environment variable

@@ -13,9 +13,11 @@ Each page gives the ruleset's identity and status, its summary in English and Du
 burden model (with the evidence scale worked through the library's own burden code), the
 temporal rule, the dated versions, every element with its citation, label, statutory wording
 and the facts it reads (with the caseworker's question from ``rulesets/facts.yaml``), the
-exclusion list entry by entry, the caveats, and a decision diagram: a Graphviz DOT graph drawn
-from the compiled condition tree (AND / OR / NOT, elements labelled with their citations, the
-exclusion check), rendered by ``sphinx.ext.graphviz``.
+exclusion list entry by entry, the caveats, and a decision diagram drawn from the compiled
+condition tree (AND / OR / NOT, elements labelled with their citations and labels, the limbs,
+the tests with the caseworker's questions, the exclusion check). The diagram is plain HTML, a
+tree of nested lists that ``_static/nonpunish.css`` draws as connected boxes (see
+:func:`diagram_html`), so building the docs needs no program beyond the Python packages.
 
 Two directives use the same data in hand-written pages:
 
@@ -40,8 +42,7 @@ from __future__ import annotations
 import html
 import os
 import re
-import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,18 +200,21 @@ def leaf_fact(leaf: tuple[Any, ...]) -> str | None:
     return None
 
 
-def leaf_text(leaf: tuple[Any, ...], xl: ExclusionList | None, md: bool = True) -> str:
-    """A leaf test in words (``md=False``: plain, and short enough for a diagram)."""
-    c = code if md else (lambda s: s)
+def leaf_text(leaf: tuple[Any, ...], xl: ExclusionList | None,
+              name: Callable[[str], str] = code, plain: Callable[[str], str] = str) -> str:
+    """A leaf test in words.
+
+    ``name`` writes a fact, a value or a list name (Markdown code by default), and ``plain``
+    the other words that come from the data (the provision of an exclusion list); the
+    diagram passes HTML writers for both.
+    """
     kind = leaf[0]
-    if kind == "includes_any" and not md and len(leaf[2]) > 3:
-        return f"{leaf[1]} includes any of {len(leaf[2])} listed kinds"
     if kind == "fact":
-        return f"{c(leaf[1])} is established"
+        return f"{name(leaf[1])} is established"
     if kind == "is":
-        return f"{c(leaf[1])} is {c(leaf[2])}"
+        return f"{name(leaf[1])} is {name(leaf[2])}"
     if kind == "includes_any":
-        return f"{c(leaf[1])} includes any of " + ", ".join(c(v) for v in leaf[2])
+        return f"{name(leaf[1])} includes any of " + ", ".join(name(v) for v in leaf[2])
     if kind == "age_at_least":
         return f"age at the act is {leaf[1]} or over"
     if kind == "age_under":
@@ -218,10 +222,10 @@ def leaf_text(leaf: tuple[Any, ...], xl: ExclusionList | None, md: bool = True) 
     if kind == "age_over":
         return f"age at the act is over {leaf[1]} (unknown at exactly {leaf[1]})"
     if kind == "excluded":
-        where = xl.provision if xl is not None else "the exclusion list"
+        where = plain(xl.provision) if xl is not None else "the exclusion list"
         return f"the offence is listed in {where}"
     if kind == "listed":
-        return f"the offence is on the list {c(leaf[1])}"
+        return f"the offence is on the list {name(leaf[1])}"
     return "?"
 
 
@@ -287,156 +291,210 @@ def condition_text(cv: CompiledVersion, n: CompiledNode) -> str:
     return f"{joiner}: " + "; ".join(parts)
 
 
-def limbs_of(cv: CompiledVersion) -> dict[int, set[str]]:
-    """For each node, the limbs it sits in."""
-    out: dict[int, set[str]] = {}
-
-    def visit(i: int, limb: str | None) -> None:
-        n = cv.nodes[i]
-        limb = n.limb or limb
-        if limb:
-            out.setdefault(i, set()).add(limb)
-        for ch in n.children:
-            visit(ch, limb)
-
-    visit(cv.root, None)
-    return out
-
-
 # --- the decision diagram ----------------------------------------------------------------------
+#
+# The diagram is HTML that the browser lays out: the condition tree as nested lists (each part
+# under the part it belongs to), which docs/_static/nonpunish.css draws as boxes joined by
+# connector lines. It needs nothing beyond the Python packages, and it stays readable without
+# the stylesheet, in print and to a screen reader, for which the nesting of the lists is the
+# structure of the tree. The stylesheet and tests/docs/test_site.py rely on the ``np-`` class
+# names.
 
-LIMB_FILL = {"adult": "#dbeafe", "child": "#fde68a"}
-GATE = {"all": "AND", "any": "OR", "not": "NOT"}
+#: Each operator's badge, and the same in words.
+GATE = {"all": ("AND", "all of"), "any": ("OR", "any of"), "not": ("NOT", "not")}
 
 
-def _h(text: str) -> str:
+def _h(text: object) -> str:
+    """Text for HTML, on one line, with ``&``, ``<``, ``>`` and both quotes escaped."""
     return html.escape(" ".join(str(text).split()), quote=True)
 
 
-def _wrapped(text: str, width: int = 34) -> str:
-    lines = textwrap.wrap(" ".join(text.split()), width, break_long_words=False,
-                          break_on_hyphens=False)
-    return "<BR/>".join(_h(line) for line in lines)
+def _html_code(text: str) -> str:
+    return f"<code>{_h(text)}</code>"
 
 
-def _attr(text: str) -> str:
-    return '"' + " ".join(str(text).split()).replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _gate(op: str) -> str:
+    """How a part combines the parts below it: a coloured badge, and the words a screen
+    reader reads (the badge says the same, so it is hidden from one)."""
+    badge, words = GATE[op]
+    return (f'<p class="np-combine"><span class="np-gate np-gate-{badge.lower()}" '
+            f'aria-hidden="true">{badge}</span> <span class="np-gate-words">{words}:</span></p>')
 
 
-def _merged(cv: CompiledVersion, n: CompiledNode) -> bool:
-    """A plain test (a leaf that is not an element) is written inside its element's box."""
-    if n.op != "leaf" or n.element:
-        return False
-    return any(cv.nodes[p].element for p in cv.parents.get(n.index, ()))
+class _DiagramWriter:
+    """One version's decision diagram, written a tag to a line into ``lines``.
 
-
-def dot(entry: Entry, cv: CompiledVersion) -> str:
-    """The version's condition tree as a Graphviz digraph, read from the top down.
-
-    One box per element (citation, label, how it combines its parts: AND, OR or NOT), with
-    its plain tests written inside it; a small circle for a gate that is not an element; the
-    exclusion check in red; the result at the top, with the temporal rule beside it.
+    The compiled tree is a graph in which a shared definition (such as "victim of slavery or
+    of relevant exploitation", used by both limbs) is one node with several parents. A list
+    is a tree, so a shared part is shown in every place it is used: in full where it first
+    appears, and afterwards by its citation and label, with a link back to the full drawing.
     """
-    s = entry.ruleset.spec
-    xl = cv.exclusion_list
-    limbs = limbs_of(cv)
-    lines = [
-        "digraph provision {",
-        '  graph [rankdir=TB, nodesep=0.15, ranksep=0.3, fontname="Helvetica", '
-        'fontsize=10, bgcolor="transparent"];',
-        '  node [fontname="Helvetica", fontsize=10, style="rounded,filled", shape=box, '
-        'fillcolor="#ffffff", color="#475569", margin="0.08,0.04"];',
-        '  edge [color="#64748b", arrowsize=0.6];',
-    ]
-    effect = word(s.legal_effect)
-    lines.append(
-        f'  result [style="rounded,filled,bold", fillcolor="#dcfce7", '
-        f'label=<<B>{_h(effect.upper())}</B><BR/>{_wrapped(s.provision + " applies", 24)}>, '
-        f'tooltip={_attr(s.title.en)}];')
-    t = s.temporal
-    when = "act" if t.relevant_date == "act" else "decision"
-    since = _wrapped(f"the {when} on or after {cv.version.valid_from}", 24)
-    earlier = _wrapped("earlier: not in force (" + word(t.rule).split(":")[0] + ")", 24)
-    lines.append(
-        f'  temporal [shape=note, style=filled, fillcolor="#f1f5f9", '
-        f"label=<<B>First: in force?</B><BR/>{since}<BR/><I>{earlier}</I>>, "
-        f"tooltip={_attr(t.citation + '. ' + t.before_commencement.en)}];")
-    lines.append('  { rank=same; result; temporal; }')
-    lines.append('  temporal -> result [style=dashed, arrowhead=none];')
-    lines.append(f"  result -> n{cv.root};")
-    for n in walk(cv):
-        if _merged(cv, n):
-            continue
-        src = n.source
-        attrs: dict[str, str] = {}
-        limb_set = limbs.get(n.index, set())
-        fill = LIMB_FILL[next(iter(limb_set))] if len(limb_set) == 1 else "#ffffff"
-        if n.element:
-            rows = [f"<B>{_h(src.citation or '')}</B>",
-                    _wrapped(src.label.en if src.label else src.id or "", 24)]
-            tests = [cv.nodes[c] for c in n.children if _merged(cv, cv.nodes[c])]
-            if n.op == "leaf":
-                tests = [n]
-            elif len(n.children) > 1 or n.op == "not":
-                rows.append(f"<B>{GATE[n.op]}</B>")
-            for leaf in tests:
-                rows.append("<I>• " + _wrapped(leaf_text(leaf.leaf or (), xl, md=False), 26)
-                            + "</I>")
-            attrs["style"] = '"rounded,filled,bold"' if n.limb else '"rounded,filled"'
-            attrs["label"] = "<" + "<BR/>".join(rows) + ">"
-            if src.wording:
-                attrs["tooltip"] = _attr(src.wording)
-            if any(t.leaf == ("excluded",) for t in tests):
-                fill = "#fee2e2"
-                attrs["color"] = '"#b91c1c"'
-        elif n.op == "leaf":
-            attrs["shape"] = "ellipse"
-            attrs["style"] = "filled"
-            attrs["label"] = "<<I>" + _wrapped(leaf_text(n.leaf or (), xl, md=False), 26) + "</I>>"
-            if n.leaf == ("excluded",):
-                fill = "#fee2e2"
+
+    def __init__(self, entry: Entry, cv: CompiledVersion) -> None:
+        self.entry = entry
+        self.cv = cv
+        self.lines: list[str] = []
+        #: Shared parts already drawn in full: their anchor, and the element they are under.
+        self.drawn: dict[int, tuple[str, str | None]] = {}
+
+    def add(self, depth: int, line: str) -> None:
+        # Every line starts with a tag, so no line can close the Markdown fence around it.
+        self.lines.append("  " * depth + line)
+
+    def anchor(self, n: CompiledNode) -> str:
+        return f"np-diagram-{self.cv.version.valid_from}-n{n.index}"
+
+    def figure(self) -> str:
+        s = self.entry.ruleset.spec
+        v = self.cv.version
+        end = f" to {v.valid_to}" if v.valid_to else ""
+        self.add(0, f'<figure class="np-diagram" data-valid-from="{v.valid_from}">')
+        self.add(1, f"<figcaption>Decision diagram: {_h(s.provision)}, {_h(s.instrument)}, as "
+                    f"in force from {v.valid_from}{end}. Read from the top down: each box "
+                    "holds when the boxes under it combine as its badge says. Hover over an "
+                    "element for its statutory wording, which is also under Elements "
+                    "below.</figcaption>")
+        self.add(1, '<div class="np-diagram-body">')
+        self.temporal(2)
+        effect = word(s.legal_effect)
+        self.add(2, '<ul class="np-tree">')
+        self.add(3, '<li class="np-item">')
+        self.add(4, f'<div class="np-box np-result" title="{_h(s.title.en)}">')
+        self.add(5, f'<p class="np-head"><strong class="np-effect">{_h(effect.upper())}'
+                    "</strong></p>")
+        self.add(5, f"<p>{_h(s.provision)} applies when this holds:</p>")
+        self.add(4, "</div>")
+        self.add(4, "<ul>")
+        self.node(self.cv.root, 5, limb=None, exclusion=False, under=None)
+        self.add(4, "</ul>")
+        self.add(3, "</li>")
+        self.add(2, "</ul>")
+        self.legend(2)
+        self.add(1, "</div>")
+        self.add(0, "</figure>")
+        return "\n".join(self.lines)
+
+    def temporal(self, depth: int) -> None:
+        """The first check: is the provision (this version of it) in force on the date?"""
+        t = self.entry.ruleset.spec.temporal
+        v = self.cv.version
+        until = f" and up to {v.valid_to}" if v.valid_to else ""
+        if self.cv is self.entry.ruleset.compiled[0]:
+            earlier = f"Earlier: not in force ({word(t.rule).split(':')[0]})."
         else:
-            attrs["shape"] = "circle"
-            attrs["style"] = "filled"
-            attrs["fixedsize"] = "true"
-            attrs["width"] = "0.45"
-            attrs["fontsize"] = "9"
-            attrs["label"] = f'"{GATE[n.op]}"'
-        attrs["fillcolor"] = f'"{fill}"'
-        lines.append(f"  n{n.index} [" + ", ".join(f"{k}={v}" for k, v in attrs.items()) + "];")
-        for ch in n.children:
-            if not _merged(cv, cv.nodes[ch]):
-                lines.append(f"  n{n.index} -> n{ch};")
-    legend = [f'<TR><TD BGCOLOR="{LIMB_FILL[k]}">{_h(k)} limb</TD></TR>'
-              for k in ("adult", "child") if k in cv.limb_nodes]
-    if xl is not None:
-        legend.append('<TR><TD BGCOLOR="#fee2e2">exclusion check</TD></TR>')
-    legend.append("<TR><TD>AND / OR / NOT join a box&#39;s<BR/>own tests and the boxes<BR/>"
-                  "below it (Kleene logic:<BR/>unknown is never false)</TD></TR>")
-    lines.append('  legend [shape=plaintext, style="", label=<<TABLE BORDER="0" '
-                 'CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
-                 + "".join(legend) + "</TABLE>>];")
-    lines.append("  { rank=same; legend; result; }")
-    lines.append("}")
-    return "\n".join(lines)
+            earlier = "Earlier: the version before this one (see Versions)."
+        self.add(depth, '<div class="np-box np-temporal" '
+                        f'title="{_h(t.citation + ". " + t.before_commencement.en)}">')
+        self.add(depth + 1, '<p class="np-head"><strong>First: in force?</strong> When '
+                            f"{_h(word(t.relevant_date))} is on or after {v.valid_from}"
+                            f"{until}.</p>")
+        self.add(depth + 1, f'<p class="np-note">{_h(earlier)}</p>')
+        self.add(depth, "</div>")
+
+    def node(self, i: int, depth: int, limb: str | None, exclusion: bool,
+             under: str | None) -> None:
+        """Part ``i`` as a list item: its box, then the parts it is made of."""
+        cv = self.cv
+        n = cv.nodes[i]
+        src = n.source
+        limb = n.limb or limb
+        exclusion = exclusion or i == cv.not_excluded or n.leaf == ("excluded",)
+        uses = len(cv.parents.get(i, ()))
+        # A shared element with parts of its own is drawn in full once; a repeat names it.
+        repeat = n.element and n.op != "leaf" and i in self.drawn
+
+        kind = "np-element" if n.element else "np-test" if n.op == "leaf" else "np-gate-box"
+        classes = ["np-box", kind]
+        if limb:
+            classes.append(f"np-limb-{limb}")
+        if n.limb:
+            classes.append("np-limb-start")
+        if exclusion:
+            classes.append("np-exclusion")
+        if repeat:
+            classes.append("np-repeat")
+        attrs = f' class="{" ".join(classes)}"'
+        if n.element and n.op != "leaf" and uses > 1 and not repeat:
+            attrs += f' id="{self.anchor(n)}"'
+            self.drawn[i] = (self.anchor(n), under)
+        if n.element and src.wording:
+            attrs += f' title="{_h(src.wording)}"'
+
+        self.add(depth, '<li class="np-item">')
+        self.add(depth + 1, f"<div{attrs}>")
+        box = depth + 2
+        if n.element:
+            label = src.label.en if src.label is not None else ""
+            self.add(box, f'<p class="np-head"><span class="np-citation">{_h(src.citation or "")}'
+                          f'</span> <span class="np-label">{_h(label)}</span></p>')
+            tags = [f'<code class="np-id">{_h(src.id or "")}</code>']
+            if n.limb:
+                tags.append(f'<span class="np-tag np-tag-{_h(n.limb)}">{_h(n.limb)} limb</span>')
+            if i == cv.not_excluded:
+                tags.append('<span class="np-tag np-tag-exclusion">exclusion check</span>')
+            if uses > 1:
+                tags.append(f'<span class="np-tag np-tag-shared">shared: used in {uses} '
+                            "places</span>")
+            self.add(box, '<p class="np-tags">' + " ".join(tags) + "</p>")
+        if repeat:
+            target, first_under = self.drawn[i]
+            where = f", under {_h(first_under)}" if first_under else ""
+            self.add(box, f'<p class="np-note">Its parts are <a href="#{target}">drawn in full '
+                          f"above</a>{where}.</p>")
+        elif n.op == "leaf":
+            self.test(n, box)
+        else:
+            self.add(box, _gate(n.op))
+        self.add(depth + 1, "</div>")
+        if n.children and not repeat:
+            here = element_name(n) if n.element else under
+            self.add(depth + 1, "<ul>")
+            for ch in n.children:
+                self.node(ch, depth + 2, limb, exclusion, here)
+            self.add(depth + 1, "</ul>")
+        self.add(depth, "</li>")
+
+    def test(self, n: CompiledNode, depth: int) -> None:
+        """A leaf: the test in words, and the question a caseworker asks about its fact."""
+        leaf = n.leaf or ()
+        self.add(depth, '<p class="np-test-words">'
+                        + leaf_text(leaf, self.cv.exclusion_list, _html_code, _h) + "</p>")
+        fact = leaf_fact(leaf)
+        spec = vocabulary().facts.get(fact) if fact else None
+        if spec is not None:
+            self.add(depth, '<p class="np-question"><span class="np-question-mark">Ask:</span> '
+                            f"{_h(spec.question.en)}</p>")
+
+    def legend(self, depth: int) -> None:
+        items = [f'<span class="np-swatch np-swatch-{k}" aria-hidden="true"></span> {k} limb'
+                 for k in ("adult", "child") if k in self.cv.limb_nodes]
+        if self.cv.not_excluded is not None:
+            items.append('<span class="np-swatch np-swatch-exclusion" aria-hidden="true"></span> '
+                         "exclusion check")
+        items.append('<span class="np-swatch np-swatch-test" aria-hidden="true"></span> a test of '
+                     "the facts, with the question to ask")
+        items.append("AND, OR and NOT combine the boxes directly under them (Kleene logic: an "
+                     "unknown part is unknown, never false)")
+        self.add(depth, '<ul class="np-legend" aria-label="Key to the diagram">')
+        for item in items:
+            self.add(depth + 1, f"<li>{item}</li>")
+        self.add(depth, "</ul>")
+
+
+def diagram_html(entry: Entry, cv: CompiledVersion) -> str:
+    """The version's decision diagram, as an HTML ``<figure>``.
+
+    The result at the top, with the check that the version is in force before it; under it
+    the compiled condition tree as nested lists: a box per element (citation, label, id, the
+    limb it starts, AND / OR / NOT over its parts), a box per test (the fact and the question
+    a caseworker asks), the exclusion check marked; then a key.
+    """
+    return _DiagramWriter(entry, cv).figure()
 
 
 def diagram(entry: Entry, cv: CompiledVersion) -> list[str]:
-    s = entry.ruleset.spec
-    v = cv.version
-    end = f" to {v.valid_to}" if v.valid_to else ""
-    return [
-        "```{graphviz}",
-        f":caption: Decision diagram: {esc(s.provision)}, {esc(s.instrument)}, as in force "
-        f"from {v.valid_from}{end}. Read from the top down; hover over a box for the "
-        "statutory wording.",
-        f":alt: Decision diagram of {esc(s.provision)} of the {esc(s.instrument)}: its limbs, "
-        "elements and exclusion check as a tree of AND, OR and NOT.",
-        ":align: center",
-        "",
-        dot(entry, cv),
-        "```",
-    ]
+    """The diagram as Markdown: a raw HTML block (other builders, such as doctest, skip it)."""
+    return ["```{raw} html", diagram_html(entry, cv), "```"]
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -974,4 +1032,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
             "parallel_write_safe": True, "env_version": 1}
 
 
-__all__ = ["collect", "dot", "page", "setup"]
+__all__ = ["collect", "diagram_html", "page", "setup"]
