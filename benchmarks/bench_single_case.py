@@ -29,10 +29,11 @@ wrote as tests): the median, 90th percentile and slowest of the per-case medians
 (the target is no growth).
 
 ``--json`` prints one JSON object instead of the table: every measurement (seconds per call,
-medians and each run), the ratios, and ``total_cpu_s``: the sum of the CPU medians of the
-library's own measurements (validation and reference evaluation of each benchmark case, and
-the scenario file's median case; baselines and durable-rules left out), which
-``compare_commits.py`` compares.
+medians and each run; ``counted``: in the total; ``baseline``: one of the two baselines),
+the ratios, and ``total_cpu_s``: the sum of the CPU medians of the library's own
+measurements (validation and reference evaluation of each benchmark case, and the scenario
+file's median case; baselines and durable-rules left out), which ``compare_commits.py``
+compares.
 
 Targets (issue 2): reference < 50 µs median; validation < 50 µs more; durable >= 2,000
 cases/s per process with flat memory over 200,000 evaluations.
@@ -429,7 +430,8 @@ def main() -> None:
                 f"{by_case[i]:14.1f}x {by_prepared[i]:13.0f}x {dtext} {rate}")
         for key, m in t.items():
             measurements.append(m.as_json(name=f"{key}: {name}",
-                                          counted=key in ("validate", "reference")))
+                                          counted=key in ("validate", "reference"),
+                                          baseline=key in ("from case", "prepared")))
 
     say("\n(validate: JSON text to a checked Case; reference and durable: a validated case to "
         "a full reasoned outcome;\nratios of medians: the reference evaluator's time over each "
@@ -450,6 +452,7 @@ def main() -> None:
         say(f"  {'CPU' if clock == 'cpu' else 'wall':5} median {s['median'] * 1e6:6.1f}, "
             f"90th percentile {s['p90'] * 1e6:6.1f}, slowest {s['max'] * 1e6:6.1f}")
     measurements.append({"name": "reference: s.45 scenario file, median case", "counted": True,
+                         "baseline": False,
                          "cases": len(per_case), "cpu_s": summary["cpu"]["median"],
                          "wall_s": summary["wall"]["median"],
                          "cpu_p90_s": summary["cpu"]["p90"], "cpu_max_s": summary["cpu"]["max"],

@@ -49,8 +49,9 @@ set (``VmHWM`` on Linux, else ``ru_maxrss``; target: under 2 GiB at 10,000,000 r
 data's size and the peak once the data was made. ``--no-memory`` skips these children.
 
 ``--json`` prints one JSON object instead of the table: every measurement (seconds per run,
-medians and each run), the ratios, and ``total_cpu_s``, the sum of the CPU medians of the
-library's own measurements (baselines left out), which ``compare_commits.py`` compares.
+medians and each run; ``counted``: in the total; ``baseline``: a baseline), the ratios, and
+``total_cpu_s``, the sum of the CPU medians of the library's own measurements (baselines
+left out), which ``compare_commits.py`` compares.
 
 The defaults take about a minute on a 2-core machine. The issue's figures are for 10 million
 rows: ``--rows 10000000`` (the tables too, unless ``--table-rows`` is given), a few minutes
@@ -485,7 +486,8 @@ def main() -> None:
         rows_of = {TABLE: t_rows, EXPLAINED: e_rows, REF_TABLE: s, REF_ENGINE: s}
         measurements = [
             t.as_json(rows=rows_of.get(name, n if name in prepared else t_rows),
-                      counted=name not in BASELINES, **memory.get(name, {}))
+                      counted=name not in BASELINES, baseline=name in BASELINES,
+                      **memory.get(name, {}))
             for group in (prepared, tables, reference) for name, t in group.items()]
         counted = [m for m in measurements if m["counted"]]
         print(json.dumps({
