@@ -1,34 +1,61 @@
 """Population-scale evaluation: the vectorised engine against a hand-written polars baseline.
 
 Run:  python benchmarks/bench_vectorised.py [--rows N] [--repeat R] [--sample S]
-                                            [--table-rows N] [--variants] [--explain-rows N]
+                                            [--table-rows N] [--table-repeat R]
+                                            [--explain-rows N] [--variants]
+                                            [--no-memory] [--json]
 
-Each measurement runs in a fresh child process, so its peak resident memory (``ru_maxrss``)
-is its own: generating the data, evaluating it ``--repeat`` times, nothing else. Reported:
+Everything is timed in this one process, in three groups. Within a group the runs are
+interleaved (engine, baseline, engine, baseline, …), so a burst of load from elsewhere on
+the machine falls on every measurement alike; the first run of each (the warm-up) is left
+out; and both CPU time (user + system, every thread) and wall time are kept for every run
+(see ``_timing.py``). Reported are the medians over the runs, and ratios of medians.
 
-* **engine**: the vectorised engine (``VectorisedEngine.evaluate``) over N synthetic
-  *prepared* s.45 rows (a Boolean column with nulls per leaf, the version column):
-  result, legal effect and limb;
-* **hand-written**: one polars expression of the same s.45 logic, written by hand, over the
-  same rows (the baseline; its output is checked equal to the engine's);
-* **ratio** engine / hand-written (target: at most 1.5), and peak memory (target: under
-  2 GiB at 10,000,000 rows); and the engine again with the deciding elements switched on,
-  with the least time any engine could spend on that output (gathering each row's list of
-  element ids from the few distinct lists), to show what the lists themselves cost;
-* **table, end to end**: ``nonpunish.evaluate_table`` on a synthetic table of *case columns*
-  (offence ids, dates of birth and of the act, findings, evidence levels, a set fact as
-  text): reading, checking, preparing and evaluating (``--table-rows``, default N);
-* **Dutch variants** (``--variants``): the same end-to-end table under every named variant of
-  the proposed art. 273f clause;
-* **explained** (``--explain-rows N``, default 100,000): the end-to-end table with
-  ``explain=True``: the deciding elements from the vectorised engine, and the open questions
-  of the undetermined rows from the reference evaluator (once per group of rows with the same
-  leaves);
-* **reference**: the reference evaluator's rate on an S-row sample (default 2,000): the
-  whole reasoned outcome per row (``evaluate_table(engine="reference")``), and its engine
-  alone (``evaluate_nodes`` and the result) over prepared rows.
+1. **Prepared rows** (``--rows N``, default 1,000,000; ``--repeat R`` timed runs, default 9):
+   N synthetic *prepared* s.45 rows (a Boolean column with nulls per leaf, the version
+   column).
 
-Rates are rows (cases) per second from the median of the runs.
+   * *vectorised engine*: ``VectorisedEngine.evaluate``: result, legal effect and limb;
+   * *hand-written expression*: one polars expression of the same s.45 logic, written by
+     hand: the baseline (the engine's output is checked equal to it, row for row);
+   * *engine, deciding elements*: the engine with the deciding elements switched on;
+   * *lists alone, at least*: the least time any engine could spend on that output
+     (gathering each row's list of element ids from the few distinct lists), to show what
+     the lists themselves cost;
+
+   with the ratios of each to the hand-written expression (target for the engine: at most
+   1.5).
+2. **Tables** (``--table-rows N``, default the same N; ``--table-repeat R`` timed runs,
+   default the smaller of 5 and ``--repeat``):
+
+   * *table, end to end*: ``nonpunish.evaluate_table`` on a synthetic table of *case
+     columns* (offence ids, dates of birth and of the act, findings, evidence levels, a set
+     fact as text): reading, checking, preparing and evaluating;
+   * *table, explained* (``--explain-rows N``, default 100,000): the same with
+     ``explain=True``: the deciding elements from the vectorised engine, and the open
+     questions of the undetermined rows from the reference evaluator (once per group of rows
+     with the same leaves);
+   * *Dutch variants* (``--variants``): the end-to-end table under every named variant of
+     the proposed art. 273f clause.
+3. **Reference evaluator** (``--sample S`` rows, default 2,000; ``--repeat`` timed runs):
+   the whole reasoned outcome per row (``evaluate_table(engine="reference")``, checked equal
+   to the vectorised table), and its engine alone (``evaluate_nodes`` and the result) over
+   prepared rows (checked equal to the vectorised engine).
+
+**Peak memory** is measured apart, one fresh child process per configuration (the engine,
+the hand-written expression, the deciding elements, the table, the explained table, each
+variant): the child generates its data, evaluates it twice, and reports its peak resident
+set (``VmHWM`` on Linux, else ``ru_maxrss``; target: under 2 GiB at 10,000,000 rows), the
+data's size and the peak once the data was made. ``--no-memory`` skips these children.
+
+``--json`` prints one JSON object instead of the table: every measurement (seconds per run,
+medians and each run; ``counted``: in the total; ``baseline``: a baseline), the ratios, and
+``total_cpu_s``, the sum of the CPU medians of the library's own measurements (baselines
+left out), which ``compare_commits.py`` compares.
+
+The defaults take about a minute on a 2-core machine. The issue's figures are for 10 million
+rows: ``--rows 10000000`` (the tables too, unless ``--table-rows`` is given), a few minutes
+and about 2 GiB.
 """
 
 from __future__ import annotations
@@ -36,15 +63,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
-import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import polars as pl
+from _timing import Timing, interleave, ratio
 
 import nonpunish
 from nonpunish._engine import evaluate_nodes
@@ -53,6 +81,7 @@ from nonpunish._vectorised import (
     LIMB_DTYPE,
     RESULT_DTYPE,
     VERSION,
+    VectorisedEngine,
     vectorised_engine,
 )
 
@@ -167,181 +196,315 @@ def case_table(n: int) -> pl.DataFrame:
     )
 
 
-def _median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(repeat):
-        out = None  # the previous run's output is freed before the next run
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+# --- what is timed -----------------------------------------------------------------------
+
+ENGINE = "vectorised engine"
+HAND = "hand-written expression"
+DECIDING = "engine, deciding elements"
+LISTS = "lists alone, at least"
+TABLE = "table, end to end"
+EXPLAINED = "table, explained"
+REF_TABLE = "reference, whole outcome"
+REF_ENGINE = "reference engine alone"
+#: Baselines: not the library's own work, so left out of ``total_cpu_s``.
+BASELINES = (HAND, LISTS)
+
+
+def dutch_variants() -> list[str]:
+    return [info.id for info in nonpunish.list_rulesets()
+            if info.variant_of == "nl/proposal/273f-non-punishment"]
+
+
+def _variant_name(ruleset_id: str) -> str:
+    return f"variant {ruleset_id.split('@')[1]}"
+
+
+def distinct_lists(deciding: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """The distinct deciding-element lists of an output, and which one each row has."""
+    column = deciding.select(pl.col("deciding").cast(pl.List(pl.String)))
+    lists = column.unique(maintain_order=True).with_row_index("__i")
+    index = column.join(lists, on="deciding", how="left", maintain_order="left")
+    return lists.get_column("deciding"), index.get_column("__i")
+
+
+def result_counts(results: pl.DataFrame) -> dict[str, int]:
+    counts = results.get_column("result").value_counts().sort("result").to_dicts()
+    return {str(d["result"]): d["count"] for d in counts}
+
+
+def time_prepared(engine: VectorisedEngine, rows: int, runs: int
+                  ) -> tuple[dict[str, Timing], dict[str, int]]:
+    """The engine, the hand-written baseline, the deciding elements and the least the lists
+    cost, over the same prepared rows, interleaved. Also the count of each result."""
+    frame = prepared_rows(rows)
+    out = engine.evaluate(frame)
+    assert out.equals(handwritten(frame)), "engine and hand-written differ"
+    counts = result_counts(out)
+    lists, index = distinct_lists(engine.evaluate(frame, deciding=True))
+    del out
+    timings = interleave({
+        ENGINE: lambda: engine.evaluate(frame),
+        HAND: lambda: handwritten(frame),
+        DECIDING: lambda: engine.evaluate(frame, deciding=True),
+        LISTS: lambda: lists.gather(index),
+    }, runs)
+    return timings, counts
+
+
+def time_tables(rs: nonpunish.Ruleset, rows: int, explain_rows: int, variants: list[str],
+                runs: int) -> tuple[dict[str, Timing], dict[str, Any]]:
+    """The table end to end, explained, and under each variant, interleaved. Also each
+    one's summary (from its warm-up run)."""
+    table = case_table(rows)
+    small = case_table(explain_rows)
+    fns: dict[str, Callable[[], object]] = {
+        TABLE: lambda: nonpunish.evaluate_table(table, rs, as_of=AS_OF),
+        EXPLAINED: lambda: nonpunish.evaluate_table(small, rs, as_of=AS_OF, explain=True),
+    }
+    for vid in variants:
+        variant = nonpunish.load_ruleset(vid)
+        fns[_variant_name(vid)] = (
+            lambda v=variant: nonpunish.evaluate_table(table, v, as_of=AS_OF))
+    summaries: dict[str, Any] = {}
+
+    def summarise(name: str, out: Any) -> None:
+        summaries[name] = out.summary()
+
+    return interleave(fns, runs, on_first=summarise), summaries
+
+
+def time_reference(rs: nonpunish.Ruleset, engine: VectorisedEngine, rows: int, runs: int
+                   ) -> dict[str, Timing]:
+    """The reference evaluator on a sample: whole outcomes, and its engine alone over
+    prepared rows, interleaved; each checked against the vectorised engine."""
+    table = case_table(rows)
+    want_table = nonpunish.evaluate_table(table, rs, as_of=AS_OF).results
+    frame = prepared_rows(rows)
+    want_results = engine.evaluate(frame).get_column("result").cast(pl.String).to_list()
+    cv = rs.compiled[0]
+    keys = engine.leaf_keys
+    records = [dict(zip(keys, r, strict=True)) for r in
+               frame.select([engine.columns[k] for k in keys]).iter_rows()]
+    in_force = frame.get_column(VERSION).is_not_null().to_list()
+
+    def reference_engine() -> list[str]:
+        out = []
+        for leaves, live in zip(records, in_force, strict=True):
+            if not live:
+                out.append("not_in_force")
+                continue
+            values = evaluate_nodes(cv.nodes, leaves)
+            root = values[cv.root]
+            out.append("protected" if root is True else "excluded_offence"
+                       if leaves[("excluded",)] is True else "not_protected"
+                       if root is False else "undetermined")
+        return out
+
+    def check(name: str, out: Any) -> None:
+        if name == REF_TABLE:
+            assert out.results.equals(want_table), "reference and vectorised tables differ"
+        else:
+            assert out == want_results, "reference engine and vectorised engine differ"
+
+    return interleave({
+        REF_TABLE: lambda: nonpunish.evaluate_table(table, rs, as_of=AS_OF,
+                                                    engine="reference"),
+        REF_ENGINE: reference_engine,
+    }, runs, on_first=check)
+
+
+# --- peak memory, in child processes -----------------------------------------------------
+
+MIB = 1024 * 1024
 
 
 def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set so far, in MiB. On Linux, from ``VmHWM``: a child
+    process's ``ru_maxrss`` starts at its parent's peak (the parent's is carried over the
+    fork and exec), which here is the larger process."""
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def child(kind: str, rows: int, repeat: int) -> dict[str, Any]:
-    """One measurement, in this (fresh) process."""
+def memory_child(kind: str, rows: int) -> dict[str, Any]:
+    """One configuration's peak memory, in this (fresh) process: make the data, note its
+    size and the peak so far, then evaluate it twice (the first output freed before the
+    second run)."""
     rs = nonpunish.load_ruleset(RULESET)
     engine = vectorised_engine(rs)
-    if kind in ("engine", "hand", "engine-deciding"):
-        frame = prepared_rows(rows)
-        data_mib = frame.estimated_size() / MIB
-        after_data = _peak_mib()
-        fn = ((lambda: engine.evaluate(frame)) if kind == "engine" else
-              (lambda: engine.evaluate(frame, deciding=True)) if kind == "engine-deciding"
-              else (lambda: handwritten(frame)))
-        seconds, out = _median_time(fn, repeat)
-        check = out.get_column("result").value_counts().sort("result").to_dicts()
-        floor = None
-        if kind == "engine-deciding":
-            # The least any engine could spend on this output: gathering each row's list of
-            # element ids from the few distinct lists, given which one each row has.
-            lists = out.select(pl.col("deciding").cast(pl.List(pl.String))).unique(
-                maintain_order=True).with_row_index("__i")
-            index = out.select(pl.col("deciding").cast(pl.List(pl.String))).join(
-                lists, on="deciding", how="left", maintain_order="left").get_column("__i")
-            floor, _ = _median_time(lambda: lists.get_column("deciding").gather(index),
-                                    repeat)
-        if kind == "engine":  # the outputs agree with the baseline, row for row
-            assert out.equals(handwritten(frame)), "engine and hand-written differ"
-        return {"seconds": seconds, "rows": rows, "data_mib": data_mib,
-                "rss_after_data_mib": after_data, "peak_mib": _peak_mib(),
-                "results": {str(d["result"]): d["count"] for d in check},
-                "floor_seconds": floor}
-    if kind == "table":
-        table = case_table(rows)
-        data_mib = table.estimated_size() / MIB
-        after_data = _peak_mib()
-        seconds, out = _median_time(
-            lambda: nonpunish.evaluate_table(table, rs, as_of=AS_OF), repeat)
-        summary = out.summary()
-        return {"seconds": seconds, "rows": rows, "data_mib": data_mib,
-                "rss_after_data_mib": after_data, "peak_mib": _peak_mib(),
-                "results": summary.results, "rejected": summary.rejected}
-    if kind == "table-explain":
-        table = case_table(rows)
-        seconds, out = _median_time(
-            lambda: nonpunish.evaluate_table(table, rs, as_of=AS_OF, explain=True), repeat)
-        summary = out.summary()
-        return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib(),
-                "results": summary.results, "rejected": summary.rejected}
-    if kind.startswith("variant:"):
-        variant = nonpunish.load_ruleset(kind.removeprefix("variant:"))
-        table = case_table(rows)
-        seconds, out = _median_time(
-            lambda: nonpunish.evaluate_table(table, variant, as_of=AS_OF), repeat)
-        summary = out.summary()
-        return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib(),
-                "results": summary.results, "rejected": summary.rejected}
-    if kind == "reference-table":
-        table = case_table(rows)
-        seconds, out = _median_time(
-            lambda: nonpunish.evaluate_table(table, rs, as_of=AS_OF, engine="reference"),
-            repeat)
-        vec = nonpunish.evaluate_table(table, rs, as_of=AS_OF)
-        assert out.results.equals(vec.results), "reference and vectorised tables differ"
-        return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib()}
-    if kind == "reference-engine":
-        frame = prepared_rows(rows)
-        cv = rs.compiled[0]
-        keys = engine.leaf_keys
-        records = [dict(zip(keys, r, strict=True)) for r in
-                   frame.select([engine.columns[k] for k in keys]).iter_rows()]
-        in_force = frame.get_column(VERSION).is_not_null().to_list()
+    fn: Callable[[], object]
+    if kind in (ENGINE, HAND, DECIDING):
+        data = prepared_rows(rows)
+        fn = {ENGINE: lambda: engine.evaluate(data),
+              HAND: lambda: handwritten(data),
+              DECIDING: lambda: engine.evaluate(data, deciding=True)}[kind]
+    elif kind in (TABLE, EXPLAINED) or kind.startswith("variant "):
+        data = case_table(rows)
+        ruleset = rs
+        if kind.startswith("variant "):
+            ruleset = nonpunish.load_ruleset(
+                f"nl/proposal/273f-non-punishment@{kind.removeprefix('variant ')}")
 
-        def run() -> list[str]:
-            out = []
-            for leaves, live in zip(records, in_force, strict=True):
-                if not live:
-                    out.append("not_in_force")
-                    continue
-                values = evaluate_nodes(cv.nodes, leaves)
-                root = values[cv.root]
-                out.append("protected" if root is True else "excluded_offence"
-                           if leaves[("excluded",)] is True else "not_protected"
-                           if root is False else "undetermined")
-            return out
-
-        seconds, got = _median_time(run, repeat)
-        want = engine.evaluate(frame).get_column("result").cast(pl.String).to_list()
-        assert got == want, "reference engine and vectorised engine differ"
-        return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib()}
-    raise SystemExit(f"unknown measurement {kind}")
+        def fn() -> object:
+            return nonpunish.evaluate_table(data, ruleset, as_of=AS_OF,
+                                            explain=kind == EXPLAINED)
+    else:
+        raise SystemExit(f"unknown measurement {kind!r}")
+    data_mib = data.estimated_size() / MIB
+    after_data = _peak_mib()
+    for _ in range(2):
+        fn()  # the output is freed before the next run
+    return {"peak_mib": _peak_mib(), "data_mib": data_mib, "rss_after_data_mib": after_data}
 
 
-def measure(kind: str, rows: int, repeat: int) -> dict[str, Any]:
+def measure_memory(kind: str, rows: int) -> dict[str, Any]:
     proc = subprocess.run(  # noqa: S603 - runs this script with fixed arguments
-        [sys.executable, __file__, "--child", kind, "--rows", str(rows), "--repeat",
-         str(repeat)], capture_output=True, text=True, check=False)
+        [sys.executable, __file__, "--child", kind, "--rows", str(rows)],
+        capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"{kind} failed:\n{proc.stderr}")
+        raise SystemExit(f"{kind}: the memory measurement failed:\n{proc.stderr}")
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+# --- report ------------------------------------------------------------------------------
+
+def _line(name: str, rows: int, t: Timing, memory: dict[str, Any] | None) -> str:
+    peak = f"{memory['peak_mib']:7.0f} MiB" if memory else f"{'-':>11}"
+    return (f"  {name:28} {rows:>11,} {t.cpu_median * 1000:10.1f} {t.wall_median * 1000:10.1f}"
+            f" {rows / t.wall_median:>15,.0f} {peak}")
+
+
+def _ratio_line(label: str, a: Timing, b: Timing, note: str = "") -> str:
+    cpu, wall = ratio(a, b)
+    return f"  {label:40} {cpu:10.2f} {wall:10.2f}  {note}".rstrip()
+
+
+def _header(title: str) -> str:
+    return (f"\n{title}\n  {'':28} {'rows':>11} {'CPU ms':>10} {'wall ms':>10} "
+            f"{'rows/s (wall)':>15} {'peak RSS':>11}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--sample", type=int, default=2_000)
+    parser.add_argument("--rows", type=int, default=1_000_000,
+                        help="prepared rows, and table rows unless --table-rows")
+    parser.add_argument("--repeat", type=int, default=9,
+                        help="timed runs of each prepared-row and reference measurement "
+                        "(after one warm-up run)")
+    parser.add_argument("--sample", type=int, default=2_000,
+                        help="rows for the reference evaluator")
     parser.add_argument("--table-rows", type=int, default=None)
+    parser.add_argument("--table-repeat", type=int, default=None,
+                        help="timed runs of each table measurement (default: --repeat, "
+                        "at most 5)")
     parser.add_argument("--explain-rows", type=int, default=100_000)
     parser.add_argument("--variants", action="store_true",
                         help="also time the table under every Dutch variant")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the peak-memory child processes")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (for compare_commits.py) instead")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.rows, args.repeat)))
+        print(json.dumps(memory_child(args.child, args.rows)))
         return
 
-    n = args.rows
-    print(f"polars {pl.__version__}, nonpunish {nonpunish.__version__}, {RULESET}")
-    print(f"prepared rows: {n:,}; median of {args.repeat} runs; each in a fresh process\n")
-    eng = measure("engine", n, args.repeat)
-    hand = measure("hand", n, args.repeat)
-    for name, m in (("vectorised engine", eng), ("hand-written expression", hand)):
-        print(f"{name:26} {m['seconds'] * 1000:9.1f} ms  {n / m['seconds']:>14,.0f} rows/s"
-              f"  peak RSS {m['peak_mib']:7.0f} MiB (data {m['data_mib']:.0f} MiB; "
-              f"{m['rss_after_data_mib']:.0f} MiB after generating it)")
-    ratio = eng["seconds"] / hand["seconds"]
-    print(f"{'ratio engine / hand':26} {ratio:9.2f}    (target <= 1.5)")
-    print(f"results: {eng['results']}")
-    dec = measure("engine-deciding", n, args.repeat)
-    print(f"{'engine, deciding elements':26} {dec['seconds'] * 1000:9.1f} ms  "
-          f"{n / dec['seconds']:>14,.0f} rows/s  peak RSS {dec['peak_mib']:7.0f} MiB  "
-          f"(ratio to hand-written {dec['seconds'] / hand['seconds']:.2f})")
-    print(f"{'  of which lists, at least':26} {dec['floor_seconds'] * 1000:9.1f} ms  "
-          f"(building the list column alone, from the distinct lists: ratio "
-          f"{dec['floor_seconds'] / hand['seconds']:.2f})\n")
+    def say(text: str = "") -> None:
+        if not args.json:
+            print(text, flush=True)
 
+    n = args.rows
     t_rows = args.table_rows or n
-    table = measure("table", t_rows, max(1, min(args.repeat, 3)))
-    print(f"{'table, end to end':26} {table['seconds'] * 1000:9.1f} ms  "
-          f"{t_rows / table['seconds']:>14,.0f} rows/s  peak RSS {table['peak_mib']:7.0f} MiB "
-          f"(input {table['data_mib']:.0f} MiB; {table['rss_after_data_mib']:.0f} MiB after "
-          f"generating it) for {t_rows:,} rows of case columns; {table['rejected']} rejected")
     e_rows = args.explain_rows
-    expl = measure("table-explain", e_rows, max(1, min(args.repeat, 3)))
-    print(f"{'table, explained':26} {expl['seconds'] * 1000:9.1f} ms  "
-          f"{e_rows / expl['seconds']:>14,.0f} rows/s  peak RSS {expl['peak_mib']:7.0f} MiB  "
-          f"for {e_rows:,} rows (deciding elements, and questions for "
-          f"{expl['results']['undetermined']:,} undetermined rows)")
-    if args.variants:
-        for info in nonpunish.list_rulesets():
-            if info.variant_of != "nl/proposal/273f-non-punishment":
-                continue
-            m = measure(f"variant:{info.id}", t_rows, max(1, min(args.repeat, 3)))
-            print(f"{info.id.split('@')[1]:26} {m['seconds'] * 1000:9.1f} ms  "
-                  f"{t_rows / m['seconds']:>14,.0f} rows/s  peak RSS {m['peak_mib']:7.0f} MiB"
-                  f"  {m['results']}")
     s = args.sample
-    ref_table = measure("reference-table", s, max(1, min(args.repeat, 3)))
-    ref_engine = measure("reference-engine", s, args.repeat)
-    print(f"{'reference, whole outcome':26} {ref_table['seconds'] * 1000:9.1f} ms  "
-          f"{s / ref_table['seconds']:>14,.0f} rows/s  ({s:,}-row sample)")
-    print(f"{'reference engine alone':26} {ref_engine['seconds'] * 1000:9.1f} ms  "
-          f"{s / ref_engine['seconds']:>14,.0f} rows/s  ({s:,} prepared rows)")
+    table_runs = args.table_repeat or min(args.repeat, 5)
+    variants = dutch_variants() if args.variants else []
+    rs = nonpunish.load_ruleset(RULESET)
+    engine = vectorised_engine(rs)
+
+    say(f"polars {pl.__version__}, nonpunish {nonpunish.__version__}, {RULESET}; "
+        f"{os.cpu_count()} CPUs")
+    say("Medians over the timed runs; in each group the runs are interleaved in this process "
+        "after one warm-up run of each (left out).\nCPU: user + system time of every thread "
+        "(may exceed wall time). Peak RSS: a child process per line.")
+
+    prepared, results = time_prepared(engine, n, args.repeat)
+    memory: dict[str, dict[str, Any]] = {}
+    if not args.no_memory:
+        for kind in (ENGINE, HAND, DECIDING):
+            memory[kind] = measure_memory(kind, n)
+    say(_header(f"Prepared s.45 rows ({args.repeat} timed runs each)"))
+    for name, t in prepared.items():
+        say(_line(name, n, t, memory.get(name)))
+    say(f"  {'ratio of medians':40} {'CPU':>10} {'wall':>10}")
+    say(_ratio_line("engine / hand-written", prepared[ENGINE], prepared[HAND],
+                    "(target <= 1.5)"))
+    say(_ratio_line("engine with deciding elements / hand", prepared[DECIDING],
+                    prepared[HAND]))
+    say(_ratio_line("lists alone / hand-written", prepared[LISTS], prepared[HAND],
+                    "(building the list column from the distinct lists)"))
+    say(f"  results: {results}")
+    if ENGINE in memory:
+        m = memory[ENGINE]
+        say(f"  memory: data {m['data_mib']:.1f} MiB; the child's peak was "
+            f"{m['rss_after_data_mib']:.0f} MiB once it had generated the data")
+
+    tables, summaries = time_tables(rs, t_rows, e_rows, variants, table_runs)
+    if not args.no_memory:
+        memory[TABLE] = measure_memory(TABLE, t_rows)
+        memory[EXPLAINED] = measure_memory(EXPLAINED, e_rows)
+        for vid in variants:
+            memory[_variant_name(vid)] = measure_memory(_variant_name(vid), t_rows)
+    say(_header(f"Tables of case columns ({table_runs} timed runs each)"))
+    for name, t in tables.items():
+        say(_line(name, e_rows if name == EXPLAINED else t_rows, t, memory.get(name)))
+    table_summary = summaries[TABLE]
+    say(f"  table: {table_summary.rejected} rejected"
+        + (f"; input {memory[TABLE]['data_mib']:.0f} MiB, the child's peak "
+           f"{memory[TABLE]['rss_after_data_mib']:.0f} MiB once it had generated it"
+           if TABLE in memory else ""))
+    say(f"  explained: deciding elements, and questions for "
+        f"{summaries[EXPLAINED].results['undetermined']:,} undetermined rows")
+    for vid in variants:
+        say(f"  {_variant_name(vid)}: {summaries[_variant_name(vid)].results}")
+
+    reference = time_reference(rs, engine, s, args.repeat)
+    say(_header(f"Reference evaluator ({args.repeat} timed runs each)"))
+    for name, t in reference.items():
+        say(_line(name, s, t, None))
+    say(_ratio_line("whole outcome / engine alone", reference[REF_TABLE],
+                    reference[REF_ENGINE]))
+
+    if args.json:
+        rows_of = {TABLE: t_rows, EXPLAINED: e_rows, REF_TABLE: s, REF_ENGINE: s}
+        measurements = [
+            t.as_json(rows=rows_of.get(name, n if name in prepared else t_rows),
+                      counted=name not in BASELINES, baseline=name in BASELINES,
+                      **memory.get(name, {}))
+            for group in (prepared, tables, reference) for name, t in group.items()]
+        counted = [m for m in measurements if m["counted"]]
+        print(json.dumps({
+            "benchmark": "vectorised",
+            "nonpunish": {"version": nonpunish.__version__,
+                          "path": str(Path(nonpunish.__file__).resolve().parent)},
+            "polars": pl.__version__,
+            "measurements": measurements,
+            "ratios": {label: dict(zip(("cpu", "wall"), ratio(a, b), strict=True))
+                       for label, a, b in (
+                           ("engine / hand-written", prepared[ENGINE], prepared[HAND]),
+                           ("deciding / hand-written", prepared[DECIDING], prepared[HAND]),
+                           ("lists alone / hand-written", prepared[LISTS], prepared[HAND]))},
+            "results": results,
+            "total_cpu_s": sum(m["cpu_s"] for m in counted),
+            "total_wall_s": sum(m["wall_s"] for m in counted),
+        }, indent=1))
 
 
 if __name__ == "__main__":
