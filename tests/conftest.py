@@ -6,7 +6,7 @@ Two runs, one flag apart:
 * ``python -m pytest`` (the README's test command): the ``quick`` profile, modest example
   counts so the whole suite passes in a few minutes on two cores. Tests marked ``thorough``
   (soaks, very large tables) are skipped, and say so.
-* ``python -m pytest --thorough``: the ``thorough`` profile, four times the examples with
+* ``python -m pytest --thorough``: the ``thorough`` profile, twice the examples with
   Hypothesis's "explain" phase, and the tests marked ``thorough``. CI runs both.
 
 Every profile has no deadline (shared machines are noisy) and prints a reproduction blob on
@@ -35,7 +35,7 @@ _QUICK = settings(
 )
 settings.register_profile("quick", _QUICK)
 settings.register_profile("ci", _QUICK)
-settings.register_profile("thorough", max_examples=600, deadline=None, print_blob=True,
+settings.register_profile("thorough", max_examples=300, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("default", deadline=None)
 

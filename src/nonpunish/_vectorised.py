@@ -588,9 +588,21 @@ class _Prep:
         return pl.col("__act_lo"), pl.col("__act_hi")
 
 
-def _segments(ruleset: Ruleset) -> list[tuple[dt.date | None, dt.date | None]]:
-    """The stretches between the ruleset's boundary dates (open at both ends)."""
-    cuts = list(ruleset.boundary_dates)
+def _cut_dates(ruleset: Ruleset, offences: Mapping[int, ResolvedOffence]) -> list[dt.date]:
+    """The dates on which the ruleset changes, and those on which a fact of the charge of an
+    offence in the table changes (a maximum penalty raised by a later Act), in order."""
+    dates = set(ruleset.boundary_dates)
+    catalogue = catalogues().get(ruleset.spec.catalogue or "")
+    if catalogue is not None:
+        for offence in offences.values():
+            if offence.catalogue_key is not None:
+                dates |= catalogue.offences[offence.catalogue_key].fact_dates()
+    return sorted(dates)
+
+
+def _segments(cuts: Sequence[dt.date]) -> list[tuple[dt.date | None, dt.date | None]]:
+    """The stretches between the dates ``cuts`` (open at both ends)."""
+    cuts = list(cuts)
     starts: list[dt.date | None] = [None, *cuts]
     ends: list[dt.date | None] = [*(b - dt.timedelta(days=1) for b in cuts), None]
     return list(zip(starts, ends, strict=True))
@@ -797,7 +809,8 @@ def _evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
     a_lo, a_hi = prep.age_window(pl.col("__rel_lo"), pl.col("__rel_hi"))
     whole_lo, whole_hi = prep.age_range(a_lo, a_hi)
     rel_lo, rel_hi = pl.col("__rel_lo"), pl.col("__rel_hi")
-    crosses = [(rel_lo < _date(b)) & (_date(b) <= rel_hi) for b in ruleset.boundary_dates]
+    cuts = _cut_dates(ruleset, offences)
+    crosses = [(rel_lo < _date(b)) & (_date(b) <= rel_hi) for b in cuts]
     crosses += [(pl.col(_AGE_LO) < t) & (pl.lit(t) <= pl.col(_AGE_HI))
                 for t in ruleset.age_threshold_list]
     split = pl.any_horizontal(crosses) if crosses else pl.lit(False)
@@ -831,7 +844,7 @@ def _evaluate_cases(frame: pl.DataFrame, ruleset: Ruleset, as_of: dt.date, *,
     multi = base.filter(pl.col("__split")).lazy()
     parts = []
     order = 0
-    for seg_lo, seg_hi in _segments(ruleset):
+    for seg_lo, seg_hi in _segments(cuts):
         piece_lo = rel_lo if seg_lo is None else pl.max_horizontal(rel_lo, _date(seg_lo))
         piece_hi = rel_hi if seg_hi is None else pl.min_horizontal(rel_hi, _date(seg_hi))
         w_lo, w_hi = prep.age_window(piece_lo, piece_hi)
