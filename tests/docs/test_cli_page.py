@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import re
 import shlex
@@ -111,6 +112,9 @@ def test_console_example_prints_what_the_page_shows(page: str, command: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     argv = shlex.split(command)
     assert argv[0] == "nonpunish", f"{page}: only nonpunish commands are run: {command}"
+    if argv[1] in ("batch", "model") and importlib.util.find_spec("polars") is None:
+        pytest.skip(f"`nonpunish {argv[1]}` needs the model extra (polars): "
+                    "pip install -e '.[model]'")
     monkeypatch.chdir(ROOT)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
